@@ -1,0 +1,36 @@
+"""Callback data: short ascii ids, never labels, always within Telegram's 64 bytes.
+
+Format: "<scope>:<name>[:<value>]". Scopes:
+  o  an answer to an onboarding question      o:<step>:<value>
+  s  settings: open a question or answer one    s:open:<what>, s:<step>:<value>
+  m  a menu entry                                m:<entry>
+  d  delete confirmation                         d:yes, d:no
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PART = re.compile(r"^[a-z0-9_-]{1,24}$")
+
+
+@dataclass(frozen=True)
+class Action:
+    scope: str
+    name: str
+    value: str = ""
+
+    def encode(self) -> str:
+        parts = [self.scope, self.name] + ([self.value] if self.value else [])
+        return ":".join(parts)
+
+
+def parse(data: str | None) -> Action | None:
+    """Parse callback data; anything malformed (forged, truncated) gives None."""
+    if not data or len(data.encode("utf-8")) > 64:
+        return None
+    parts = data.split(":")
+    if not 2 <= len(parts) <= 3 or not all(_PART.match(p) for p in parts):
+        return None
+    return Action(*parts)

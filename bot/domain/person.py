@@ -1,0 +1,53 @@
+"""The person on the other side of the chat, and the few facts Wegwijs keeps about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Begeleiding(StrEnum):
+    """Is the formal guidance (maatschappelijke begeleiding) still running?"""
+
+    RUNNING = "running"
+    ENDED = "ended"
+    UNKNOWN = "unknown"
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    SLEUTELPERSOON = "sleutelpersoon"
+
+
+@dataclass
+class Person:
+    id: int
+    telegram_id: int
+    chat_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    language: str | None = None
+    municipality: str | None = None
+    begeleiding: Begeleiding | None = None
+    # First day of the month the guidance is expected to end; None when unknown.
+    begeleiding_end: date | None = None
+    consented_at: datetime | None = None
+    paused: bool = False
+    unreachable_since: datetime | None = None
+
+    @property
+    def onboarded(self) -> bool:
+        return (
+            self.consented_at is not None
+            and self.municipality is not None
+            and self.begeleiding is not None
+        )
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    telegram_id: int
+    role: Role
+    municipality: str
+    granted_at: datetime

@@ -1,0 +1,69 @@
+"""Telegram's sending limits as token buckets that hand out delays, not sleeps.
+
+Telegram asks for at most ~1 message per second per chat (short bursts allowed) and about
+30 per second overall. `SendLimiter.reserve` books a slot and says how long to wait before
+using it; the caller sleeps. Pure arithmetic on a clock value so tests need no real time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TokenBucket:
+    rate: float  # tokens per second
+    burst: float  # bucket size
+    tokens: float = field(init=False)
+    updated: float | None = field(default=None, init=False)
+    blocked_until: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.tokens = self.burst
+
+    def reserve(self, now: float) -> float:
+        if self.updated is not None:
+            elapsed = max(0.0, now - self.updated)
+            self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
+        self.updated = now
+        self.tokens -= 1.0
+        wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
+        return max(wait, self.blocked_until - now)
+
+    def idle(self, now: float) -> bool:
+        """Full again and not blocked: forgetting it changes nothing."""
+        since = 0.0 if self.updated is None else now - self.updated
+        refilled = self.tokens + since * self.rate
+        return refilled >= self.burst and now >= self.blocked_until
+
+
+class SendLimiter:
+    def __init__(self, global_rate: float = 25.0, per_chat_rate: float = 1.0,
+                 per_chat_burst: float = 3.0, max_tracked_chats: int = 10_000) -> None:
+        self._global = TokenBucket(global_rate, burst=max(1.0, global_rate))
+        self._per_chat_rate = per_chat_rate
+        self._per_chat_burst = per_chat_burst
+        self._chats: dict[int, TokenBucket] = {}
+        self._max_tracked = max_tracked_chats
+
+    def reserve(self, chat_id: int, now: float) -> float:
+        """Book one message to `chat_id`; returns seconds to wait before sending it."""
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) >= self._max_tracked:
+                self._forget_idle(now)
+            bucket = self._chats[chat_id] = TokenBucket(self._per_chat_rate, self._per_chat_burst)
+        return max(bucket.reserve(now), self._global.reserve(now))
+
+    def retry_after(self, chat_id: int, seconds: float, now: float) -> None:
+        """Telegram answered 429: nothing more to this chat until the wait is over."""
+        bucket = self._chats.setdefault(
+            chat_id, TokenBucket(self._per_chat_rate, self._per_chat_burst))
+        bucket.blocked_until = max(bucket.blocked_until, now + seconds)
+
+    def tracked_chats(self) -> int:
+        return len(self._chats)
+
+    def _forget_idle(self, now: float) -> None:
+        for chat_id in [c for c, b in self._chats.items() if b.idle(now)]:
+            del self._chats[chat_id]

@@ -1,0 +1,59 @@
+"""What services answer: plain values the transports render (Telegram, console)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_CALLBACK_BYTES = 64
+
+
+class CallbackTooLong(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button. `data` is an opaque id (never the label); Telegram allows 64 bytes."""
+
+    label: str
+    data: str
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        size = len(self.data.encode("utf-8"))
+        if self.url is None and not 1 <= size <= MAX_CALLBACK_BYTES:
+            raise CallbackTooLong(f"callback data is {size} bytes: {self.data!r}")
+        if not self.label.strip():
+            raise ValueError("button label is empty")
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def rows(buttons: list[Button], per_row: int) -> Keyboard:
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    mime_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outgoing message. `text` is Telegram HTML: user-provided parts are already escaped."""
+
+    text: str
+    keyboard: Keyboard = ()
+    document: Document | None = None
+
+
+@dataclass
+class Outcome:
+    """Everything one incoming event produces."""
+
+    replies: list[Reply] = field(default_factory=list)
+    # A short note shown on the pressed button (Telegram's callback answer), if any.
+    notice: str | None = None

@@ -1,0 +1,152 @@
+"""Repositories: map rows to domain objects. They flush but never commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.person import Begeleiding, Person, Role, RoleGrant
+from bot.domain.questions import Conversation, Flow, Step
+from bot.storage.models import ConversationRow, PersonRow, RoleRow
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _person(row: PersonRow) -> Person:
+    return Person(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        chat_id=row.chat_id,
+        created_at=_utc(row.created_at) or row.created_at,
+        last_seen_at=_utc(row.last_seen_at) or row.last_seen_at,
+        language=row.language,
+        municipality=row.municipality,
+        begeleiding=Begeleiding(row.begeleiding) if row.begeleiding else None,
+        begeleiding_end=row.begeleiding_end,
+        consented_at=_utc(row.consented_at),
+        paused=row.paused,
+        unreachable_since=_utc(row.unreachable_since),
+    )
+
+
+class SqlPeople:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def by_telegram_id(self, telegram_id: int) -> Person | None:
+        row = await self._s.scalar(select(PersonRow).where(PersonRow.telegram_id == telegram_id))
+        return _person(row) if row else None
+
+    async def by_chat_id(self, chat_id: int) -> Person | None:
+        row = await self._s.scalar(
+            select(PersonRow).where(PersonRow.chat_id == chat_id).limit(1))
+        return _person(row) if row else None
+
+    async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
+        row = PersonRow(telegram_id=telegram_id, chat_id=chat_id, created_at=now,
+                        last_seen_at=now, paused=False)
+        self._s.add(row)
+        await self._s.flush()
+        return _person(row)
+
+    async def save(self, person: Person) -> None:
+        row = await self._s.get(PersonRow, person.id)
+        if row is None:
+            raise LookupError(f"person {person.id} no longer exists")
+        row.chat_id = person.chat_id
+        row.language = person.language
+        row.municipality = person.municipality
+        row.begeleiding = person.begeleiding.value if person.begeleiding else None
+        row.begeleiding_end = person.begeleiding_end
+        row.consented_at = person.consented_at
+        row.paused = person.paused
+        row.unreachable_since = person.unreachable_since
+        row.last_seen_at = person.last_seen_at
+        await self._s.flush()
+
+    async def delete(self, person_id: int) -> None:
+        # Explicit child delete: SQLite enforces ON DELETE CASCADE only with the pragma on.
+        await self._s.execute(delete(ConversationRow).where(ConversationRow.person_id == person_id))
+        await self._s.execute(delete(PersonRow).where(PersonRow.id == person_id))
+
+    async def unconsented_since(self, before: datetime) -> list[Person]:
+        rows = await self._s.scalars(
+            select(PersonRow).where(PersonRow.consented_at.is_(None),
+                                    PersonRow.last_seen_at < before))
+        return [_person(r) for r in rows]
+
+
+class SqlConversations:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def get(self, person_id: int) -> Conversation | None:
+        row = await self._s.get(ConversationRow, person_id)
+        if row is None:
+            return None
+        try:
+            return Conversation(Flow(row.flow), Step(row.step), json.loads(row.data or "{}"))
+        except ValueError:
+            return None  # a flow or step that no longer exists: start afresh
+
+    async def put(self, person_id: int, conversation: Conversation, now: datetime) -> None:
+        row = await self._s.get(ConversationRow, person_id)
+        if row is None:
+            row = ConversationRow(person_id=person_id)
+            self._s.add(row)
+        row.flow = conversation.flow.value
+        row.step = conversation.step.value
+        row.data = json.dumps(conversation.data, ensure_ascii=False)
+        row.updated_at = now
+        await self._s.flush()
+
+    async def clear(self, person_id: int) -> None:
+        await self._s.execute(delete(ConversationRow).where(ConversationRow.person_id == person_id))
+
+
+def _grant(row: RoleRow) -> RoleGrant:
+    return RoleGrant(row.telegram_id, Role(row.role), row.municipality,
+                     _utc(row.granted_at) or row.granted_at)
+
+
+class SqlRoles:
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def grant(self, grant: RoleGrant) -> bool:
+        existing = await self._s.scalar(select(RoleRow).where(
+            RoleRow.telegram_id == grant.telegram_id, RoleRow.role == grant.role.value,
+            RoleRow.municipality == grant.municipality))
+        if existing is not None:
+            return False
+        self._s.add(RoleRow(telegram_id=grant.telegram_id, role=grant.role.value,
+                            municipality=grant.municipality, granted_at=grant.granted_at))
+        await self._s.flush()
+        return True
+
+    async def revoke(self, telegram_id: int, role: str, municipality: str) -> bool:
+        result = await self._s.execute(delete(RoleRow).where(
+            RoleRow.telegram_id == telegram_id, RoleRow.role == role,
+            RoleRow.municipality == municipality))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def of(self, telegram_id: int) -> list[RoleGrant]:
+        rows = await self._s.scalars(select(RoleRow).where(RoleRow.telegram_id == telegram_id)
+                                     .order_by(RoleRow.id))
+        return [_grant(r) for r in rows]
+
+    async def all(self) -> list[RoleGrant]:
+        rows = await self._s.scalars(select(RoleRow).order_by(RoleRow.role, RoleRow.municipality,
+                                                               RoleRow.telegram_id))
+        return [_grant(r) for r in rows]
+
+    async def delete_all_of(self, telegram_id: int) -> None:
+        await self._s.execute(delete(RoleRow).where(RoleRow.telegram_id == telegram_id))
