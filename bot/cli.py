@@ -1,0 +1,177 @@
+"""The `wegwijs` command line: run the bot, chat in the console, manage the database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from bot import logging_setup
+from bot.content.check import check_content
+from bot.domain import languages
+from bot.domain.incoming import Caller
+from bot.domain.person import Role, RoleGrant
+from bot.settings import Settings
+
+app = typer.Typer(help="Wegwijs: a multilingual Telegram assistant for newcomers.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+roles_app = typer.Typer(help="Appoint coordinators and sleutelpersonen.", no_args_is_help=True)
+content_app = typer.Typer(help="Check the content in flows/, knowledge/ and locales/.",
+                          no_args_is_help=True)
+i18n_app = typer.Typer(help="Translation status.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(roles_app, name="roles")
+app.add_typer(content_app, name="content")
+app.add_typer(i18n_app, name="i18n")
+
+NO_TOKEN = """\
+No Telegram bot token is set, so Wegwijs cannot connect to Telegram.
+To get one, open Telegram, start a chat with @BotFather, send /newbot and follow the two
+questions (a display name, then a username ending in "bot"); BotFather answers with a token
+like 123456789:AA... . Put it in the environment as WEGWIJS_BOT_TOKEN (or in a .env file
+next to where you run wegwijs) and run `wegwijs run` again. To try the bot without Telegram,
+run `wegwijs chat`: the same conversations in this terminal."""
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    secret = settings.bot_token.get_secret_value() if settings.bot_token else None
+    logging_setup.configure(settings.log_level, secret)
+    return settings
+
+
+@app.command()
+def run() -> None:
+    """Serve Telegram with long polling (needs WEGWIJS_BOT_TOKEN)."""
+    settings = _settings()
+    if settings.bot_token is None:
+        typer.echo(NO_TOKEN, err=True)
+        raise typer.Exit(2)
+    from bot.transports.telegram.runner import run_polling
+
+    asyncio.run(run_polling(settings))
+
+
+@app.command()
+def chat(
+    lang: Annotated[str | None, typer.Option(help="Answer the language question: ar, ti, en or nl.")] = None,
+    municipality: Annotated[str | None, typer.Option(help="Answer the municipality question, e.g. leiden.")] = None,
+    user_id: Annotated[int, typer.Option(help="The pretend Telegram user id.")] = 1,
+) -> None:
+    """Chat with the bot in this terminal: no token or network needed."""
+    if lang is not None and lang not in languages.CODES:
+        raise typer.BadParameter(f"choose one of {', '.join(sorted(languages.CODES))}",
+                                 param_hint="--lang")
+    settings = _settings()
+    from bot.app import build_app
+    from bot.transports.console.chat import run_console
+
+    async def _go() -> None:
+        async with build_app(settings) as built:
+            if municipality and municipality not in built.knowledge.municipality_ids():
+                raise typer.BadParameter(
+                    f"choose one of {', '.join(sorted(built.knowledge.municipality_ids()))}",
+                    param_hint="--municipality")
+            await run_console(built, Caller(user_id, user_id, lang), language=lang,
+                              municipality=municipality)
+
+    asyncio.run(_go())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations (also done automatically at start-up)."""
+    from bot.storage.database import upgrade_sync
+
+    settings = _settings()
+    upgrade_sync(settings.db_url)
+    typer.echo("Database is up to date.")
+
+
+@roles_app.command("grant")
+def roles_grant(
+    telegram_id: Annotated[int, typer.Option(help="The person's numeric Telegram id.")],
+    role: Annotated[Role, typer.Option(help="coordinator or sleutelpersoon")],
+    municipality: Annotated[str, typer.Option(help="Municipality id, e.g. leiden.")],
+) -> None:
+    """Give someone a role in a municipality."""
+    from bot.content.knowledge import Knowledge
+
+    settings = _settings()
+    knowledge = Knowledge.load(settings.knowledge_dir)
+    if knowledge.municipality(municipality) is None:
+        ids = ", ".join(m.id for m in knowledge.municipalities)
+        raise typer.BadParameter(f"unknown municipality; choose one of {ids}",
+                                 param_hint="--municipality")
+    grant = RoleGrant(telegram_id, role, municipality, datetime.now(UTC))
+    added = asyncio.run(_with_uow(settings, lambda uow: uow.roles.grant(grant), commit=True))
+    typer.echo(f"Granted {role.value} in {municipality} to {telegram_id}." if added
+               else f"{telegram_id} already is {role.value} in {municipality}.")
+
+
+@roles_app.command("list")
+def roles_list() -> None:
+    """Show everyone with a role."""
+    settings = _settings()
+    grants = asyncio.run(_with_uow(settings, lambda uow: uow.roles.all()))
+    if not grants:
+        typer.echo("Nobody has a role yet. Use `wegwijs roles grant`.")
+    for g in grants:
+        typer.echo(f"{g.telegram_id}\t{g.role.value}\t{g.municipality}\t"
+                   f"{g.granted_at:%Y-%m-%d}")
+
+
+@content_app.command("check")
+def content_check() -> None:
+    """Validate flows/, knowledge/ and locales/; exits 1 and names file and line on errors."""
+    settings = Settings()
+    problems = check_content(settings.content_dir)
+    for problem in problems:
+        typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
+    typer.echo("Content is valid.")
+
+
+@i18n_app.command("stats")
+def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Per language: translated (reviewed), draft (unreviewed) and missing texts."""
+    from bot.content.catalogs import stats
+
+    result = stats(Settings().locales_dir)
+    if as_json:
+        typer.echo(json.dumps({k: vars(v) for k, v in result.items()}))
+        return
+    typer.echo(f"{'language':<10}{'translated':>12}{'draft':>8}{'missing':>9}")
+    for lang, s in result.items():
+        typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.missing:>9}")
+
+
+async def _with_uow(settings: Settings, action, commit: bool = False):  # type: ignore[no-untyped-def]
+    from bot.storage.database import make_engine, migrate
+    from bot.storage.unit_of_work import SqlUnitOfWorkFactory
+
+    engine = make_engine(settings.db_url)
+    try:
+        await migrate(engine)
+        async with SqlUnitOfWorkFactory(engine)() as uow:
+            result = await action(uow)
+            if commit:
+                await uow.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    app(prog_name="wegwijs")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""`wegwijs content check`: every problem as "file:line: what is wrong"."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+
+from bot.content.catalogs import SOURCE_LANGUAGE, po_path, read_catalog
+from bot.content.knowledge import ContentError, Knowledge
+from bot.domain import languages
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+_TAG = re.compile(r"</?[a-z]+")
+_COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+
+
+def check_content(root: Path) -> list[str]:
+    problems: list[str] = []
+    try:
+        Knowledge.load(root / "knowledge")
+    except ContentError as exc:
+        problems.extend(str(exc).splitlines())
+    problems.extend(check_catalogs(root))
+    return problems
+
+
+def source_msgids(root: Path) -> dict[str, str]:
+    """msgid → "file:line" of every translatable string in bot/."""
+    found: dict[str, str] = {}
+    method_map = [("**.py", "python")]
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(root / "bot"), method_map, keywords=KEYWORDS):
+        msgid = message[0] if isinstance(message, tuple) else message
+        found.setdefault(msgid, f"bot/{filename}:{lineno}")
+    return found
+
+
+def check_catalogs(root: Path) -> list[str]:
+    problems: list[str] = []
+    locales = root / "locales"
+    in_code = source_msgids(root)
+    for lang in sorted(languages.CODES):
+        path = po_path(locales, lang)
+        if not path.exists():
+            problems.append(f"{path}:1: catalog is missing")
+            continue
+        catalog = read_catalog(path, lang)
+        problems.extend(_check_catalog(path, lang, catalog, in_code))
+    return problems
+
+
+def _check_catalog(path: Path, lang: str, catalog: Catalog,
+                   in_code: dict[str, str]) -> list[str]:
+    problems = []
+    ids = {str(m.id) for m in catalog if m.id}
+    for msgid, where in in_code.items():
+        if msgid not in ids:
+            problems.append(f"{path}:1: {where}: {msgid[:50]!r} is not in the catalog "
+                            "(run `make i18n`)")
+    for message in catalog:
+        if not message.id:
+            continue
+        line = message.lineno or 1
+        if str(message.id) not in in_code and not message.obsolete:
+            problems.append(f"{path}:{line}: {str(message.id)[:50]!r} is no longer used")
+        if lang == SOURCE_LANGUAGE:
+            continue
+        problems.extend(f"{path}:{line}: {p}" for p in _check_message(lang, message))
+    return problems
+
+
+def _check_message(lang: str, message: Message) -> list[str]:
+    source = str(message.id)
+    text = message.string if isinstance(message.string, str) else " ".join(message.string)
+    label = repr(source[:40])
+    if not text:
+        return [f"{label} is not translated"]
+    problems = []
+    if message.fuzzy and lang != "ti":
+        problems.append(f"{label} is marked fuzzy; only Tigrinya drafts may be")
+    if sorted(_PLACEHOLDER.findall(source)) != sorted(_PLACEHOLDER.findall(text)):
+        problems.append(f"{label}: placeholders differ from the English text")
+    if Counter(_TAG.findall(source)) != Counter(_TAG.findall(text)):
+        problems.append(f"{label}: HTML tags differ from the English text")
+    if sorted(_COMMAND.findall(source)) != sorted(_COMMAND.findall(text)):
+        problems.append(f"{label}: /commands differ from the English text")
+    return problems

@@ -1,0 +1,22 @@
+"""Who wrote to the bot, as plain values (no framework objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Caller:
+    telegram_id: int
+    chat_id: int
+    # Telegram's IETF language tag of the client, used only to pre-select a language.
+    language_code: str | None = None
+
+
+def command_name(text: str) -> str | None:
+    """'/start', '/Start@wegwijs_bot payload' → 'start'; anything else → None."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    word = text[1:].split(maxsplit=1)[0] if text[1:].strip() else ""
+    name = word.split("@", 1)[0].lower()
+    return name if name.isascii() and name.replace("_", "").isalnum() else None

@@ -1,0 +1,227 @@
+"""The entry point for every incoming event: one unit of work per update.
+
+Transports call `command`, `button`, `text` or `unsupported` with plain values and render
+the Outcome. This module routes to the feature services and persists what they changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.content.knowledge import Knowledge
+from bot.domain import actions, languages
+from bot.domain.bidi import protect_ltr_runs
+from bot.domain.incoming import Caller
+from bot.domain.questions import Flow, Step
+from bot.domain.replies import Button, Outcome, Reply
+from bot.services import menu, privacy
+from bot.services.onboarding import Onboarding
+from bot.services.ports import Catalogs, Clock, UnitOfWorkFactory
+from bot.services.settings import SettingsService
+from bot.services.turn import Turn
+
+Handler = Callable[[Turn], Outcome | Awaitable[Outcome]]
+# Commands that work before onboarding is finished: privacy rights never wait.
+ALWAYS_AVAILABLE = frozenset({"start", "help", "privacy", "mydata", "delete", "stop", "resume"})
+
+
+class ChatService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, catalogs: Catalogs,
+                 knowledge: Knowledge, clock: Clock, zone: ZoneInfo) -> None:
+        self._uow = uow_factory
+        self._catalogs = catalogs
+        self._clock = clock
+        self._zone = zone
+        self.onboarding = Onboarding(knowledge)
+        self.settings = SettingsService(knowledge)
+        self._commands: dict[str, Handler] = {
+            "start": self.onboarding.start,
+            "menu": menu.show,
+            "help": menu.help_,
+            "language": self._language,
+            "settings": self.settings.show,
+            "privacy": privacy.notice,
+            "mydata": privacy.export,
+            "delete": privacy.ask_delete,
+            "stop": privacy.pause,
+            "resume": privacy.resume,
+        }
+        self._menu_entries: dict[str, Handler] = {
+            "menu": menu.show, "help": menu.help_, "settings": self.settings.show,
+            "privacy": privacy.notice, "mydata": privacy.export, "delete": privacy.ask_delete,
+        }
+
+    # -- entry points -------------------------------------------------------------------
+
+    async def command(self, caller: Caller, name: str) -> Outcome:
+        async def decide(turn: Turn) -> Outcome:
+            handler = self._commands.get(name.lower())
+            if handler is None:
+                return await self._not_understood(turn)
+            if name not in ALWAYS_AVAILABLE and not turn.person.onboarded:
+                return self._continue_onboarding(turn)
+            return await _call(handler, turn)
+
+        return await self._run(caller, decide)
+
+    async def button(self, caller: Caller, data: str) -> Outcome:
+        async def decide(turn: Turn) -> Outcome:
+            action = actions.parse(data)
+            if action is None:
+                return self._with_notice(turn, await self._current(turn),
+                                         turn.gettext("I do not recognise this button."))
+            return await self._press(turn, action)
+
+        return await self._run(caller, decide)
+
+    async def text(self, caller: Caller, text: str) -> Outcome:
+        async def decide(turn: Turn) -> Outcome:
+            if turn.conversation is not None or not turn.person.onboarded:
+                outcome = await self._current(turn)
+                outcome.replies.insert(0, Reply(turn.gettext("Please choose one of the buttons.")))
+                return outcome
+            return menu.not_understood(turn)
+
+        return await self._run(caller, decide)
+
+    async def unsupported(self, caller: Caller) -> Outcome:
+        """Stickers, photos, voice notes and the like, which the bot cannot read yet."""
+        async def decide(turn: Turn) -> Outcome:
+            if turn.conversation is not None or not turn.person.onboarded:
+                outcome = await self._current(turn)
+                outcome.replies.insert(0, Reply(turn.gettext(
+                    "I can only read text messages and buttons.")))
+                return outcome
+            return menu.unsupported(turn)
+
+        return await self._run(caller, decide)
+
+    async def command_menu(self, language: str) -> list[tuple[str, str]]:
+        return menu.command_descriptions(self._catalogs.translator(language))
+
+    # -- routing ------------------------------------------------------------------------
+
+    async def _press(self, turn: Turn, action: actions.Action) -> Outcome:
+        _ = turn.gettext
+        stale = _("This button is from an older message.")
+        if action.scope in ("o", "s"):
+            try:
+                step = Step(action.name)
+            except ValueError:
+                step = None
+            if action.scope == "s" and action.name == "open" and turn.person.onboarded:
+                opened = self.settings.open(turn, action.value)
+                if opened is not None:
+                    return opened
+            elif step is not None and action.scope == "o" \
+                    and self.onboarding.is_current(turn, step):
+                return self.onboarding.answer(turn, step, action.value)
+            elif step is not None and action.scope == "s" \
+                    and self.settings.is_current(turn, step):
+                return self.settings.answer(turn, step, action.value)
+            elif step is not None or action.name == "open":
+                return self._with_notice(turn, await self._current(turn), stale)
+        elif action.scope == "m" and action.name in self._menu_entries:
+            if not turn.person.onboarded and action.name not in ALWAYS_AVAILABLE | {"mydata"}:
+                return self._continue_onboarding(turn)
+            return await _call(self._menu_entries[action.name], turn)
+        elif action.scope == "d" and action.name in ("yes", "no"):
+            if privacy.is_confirming(turn):
+                return await privacy.confirm_delete(turn, action.name == "yes")
+            return self._with_notice(turn, await self._current(turn), stale)
+        return self._with_notice(turn, await self._current(turn),
+                                 _("I do not recognise this button."))
+
+    async def _current(self, turn: Turn) -> Outcome:
+        """Show again where the person is: the open question, or the menu."""
+        conv = turn.conversation
+        if not turn.person.onboarded or (conv is not None and conv.flow == Flow.ONBOARDING):
+            return self.onboarding.resume(turn)
+        if conv is not None and conv.flow == Flow.SETTINGS:
+            return self.settings.ask(turn, conv.step)
+        if conv is not None and conv.flow == Flow.DELETE:
+            return privacy.ask_delete(turn)
+        return menu.show(turn)
+
+    def _continue_onboarding(self, turn: Turn) -> Outcome:
+        return self.onboarding.resume(turn, turn.gettext("Let us first finish setting up."))
+
+    def _language(self, turn: Turn) -> Outcome:
+        if not turn.person.onboarded:
+            turn.conversation = None
+            turn.person.language = None
+            return self.onboarding.resume(turn)
+        return self.settings.ask(turn, Step.LANGUAGE)
+
+    async def _not_understood(self, turn: Turn) -> Outcome:
+        if turn.conversation is not None or not turn.person.onboarded:
+            outcome = await self._current(turn)
+            outcome.replies.insert(0, Reply(turn.gettext(
+                "I do not know that command. Please choose one of the buttons.")))
+            return outcome
+        return menu.not_understood(turn)
+
+    @staticmethod
+    def _with_notice(turn: Turn, outcome: Outcome, notice: str) -> Outcome:
+        outcome.notice = notice
+        outcome.replies.insert(0, Reply(notice))
+        return outcome
+
+    # -- the unit of work -----------------------------------------------------------------
+
+    async def _run(self, caller: Caller, decide: Callable[[Turn], Awaitable[Outcome]]) -> Outcome:
+        async with self._turn(caller) as turn:
+            outcome = await decide(turn)
+        return for_reader(turn.language, outcome)
+
+    @asynccontextmanager
+    async def _turn(self, caller: Caller) -> AsyncIterator[Turn]:
+        now = self._clock()
+        async with self._uow() as uow:
+            person = await uow.people.by_telegram_id(caller.telegram_id)
+            if person is None:
+                person = await uow.people.add(caller.telegram_id, caller.chat_id, now)
+            person.last_seen_at = now
+            person.chat_id = caller.chat_id
+            person.unreachable_since = None  # they wrote, so they can be reached again
+            conversation = await uow.conversations.get(person.id)
+            turn = Turn(uow, self._catalogs, caller, person, conversation, now,
+                        now.astimezone(self._zone).date())
+            yield turn
+            if turn.deleted:
+                await uow.people.delete(person.id)
+            else:
+                await uow.people.save(person)
+                if turn.conversation is None:
+                    await uow.conversations.clear(person.id)
+                else:
+                    await uow.conversations.put(person.id, turn.conversation, now)
+            await uow.commit()
+
+
+async def _call(handler: Handler, turn: Turn) -> Outcome:
+    result = handler(turn)
+    if isinstance(result, Outcome):
+        return result
+    return await result
+
+
+def for_reader(language: str, outcome: Outcome) -> Outcome:
+    """Isolate Latin words and numbers inside right-to-left text (see bot.domain.bidi)."""
+    if not languages.is_rtl(language):
+        return outcome
+    replies = [
+        Reply(protect_ltr_runs(r.text),
+              tuple(tuple(Button(protect_ltr_runs(b.label), b.data, b.url) for b in row)
+                    for row in r.keyboard),
+              r.document)
+        for r in outcome.replies
+    ]
+    return Outcome(replies, outcome.notice)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

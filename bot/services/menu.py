@@ -1,0 +1,83 @@
+"""The main menu, help, and the answers for anything the bot did not understand.
+
+The menu lists only what exists; later features add their entries to MENU_ENTRIES.
+"""
+
+from __future__ import annotations
+
+from bot.domain.replies import Outcome, Reply, rows
+from bot.services.ports import Translator
+from bot.services.turn import Turn, button
+
+
+def _(message: str) -> str:
+    """Mark a string for extraction; it is translated where it is shown."""
+    return message
+
+
+# (entry id, label) in menu order; the label is translated when the menu is shown.
+MENU_ENTRIES: tuple[tuple[str, str], ...] = (
+    ("settings", _("⚙️ Settings")),
+    ("privacy", _("🔒 Privacy and your data")),
+    ("help", _("❓ Help")),
+)
+
+# Commands shown in Telegram's command menu, with their descriptions.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("menu", _("Main menu")),
+    ("language", _("Change language")),
+    ("settings", _("Your language, municipality and begeleiding")),
+    ("help", _("How Wegwijs works")),
+    ("privacy", _("What Wegwijs stores about you")),
+    ("mydata", _("Download all your data")),
+    ("delete", _("Delete all your data")),
+    ("stop", _("Pause messages the bot sends by itself")),
+    ("resume", _("Turn those messages back on")),
+    ("start", _("Start Wegwijs")),
+)
+
+
+def command_descriptions(tr: Translator) -> list[tuple[str, str]]:
+    return [(name, tr.gettext(description)) for name, description in COMMANDS]
+
+
+def menu_reply(turn: Turn, intro: str | None = None) -> Reply:
+    _ = turn.gettext
+    text = intro if intro is not None else _("<b>Menu</b>\nWhat would you like to do?")
+    buttons = [button(turn.gettext(label), "m", entry) for entry, label in MENU_ENTRIES]
+    return Reply(text, rows(buttons, 1))
+
+
+def show(turn: Turn) -> Outcome:
+    turn.conversation = None
+    return Outcome([menu_reply(turn)])
+
+
+def help_text(turn: Turn) -> str:
+    _ = turn.gettext
+    lines = [_("<b>How Wegwijs works</b>"),
+             _("Tap the buttons, or send one of these commands:"), ""]
+    lines += [f"/{name} – {description}" for name, description in command_descriptions(turn.tr)]
+    return "\n".join(lines)
+
+
+def help_(turn: Turn) -> Outcome:
+    return Outcome([menu_reply(turn, help_text(turn))])
+
+
+def not_understood(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    return Outcome([menu_reply(turn, _(
+        "Sorry, I did not understand that. Please choose from the menu below."))])
+
+
+def unsupported(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    return Outcome([menu_reply(turn, _(
+        "I can only read text messages and buttons. Please choose from the menu below."))])
+
+
+def something_went_wrong(tr: Translator) -> str:
+    return tr.gettext(
+        "Sorry, something went wrong on our side. Nothing you did was lost. "
+        "Please try again, or send /menu.")

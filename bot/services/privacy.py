@@ -1,0 +1,115 @@
+"""Privacy: the notice, /mydata, /delete, /stop and /resume, and the retention rule."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.questions import Conversation, Flow, Step
+from bot.domain.replies import Document, Outcome, Reply, rows
+from bot.services import menu, questions
+from bot.services.ports import UnitOfWorkFactory
+from bot.services.turn import Turn, button
+
+# Someone who opened the bot but never agreed to the privacy notice is forgotten after this.
+UNCONSENTED_RETENTION = timedelta(days=7)
+
+
+def notice(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    text = "\n\n".join([_("<b>Privacy</b>"), questions.privacy_notice(turn)])
+    keyboard = rows([button(_("📄 Download my data"), "m", "mydata"),
+                     button(_("🗑 Delete my data"), "m", "delete"),
+                     button(_("⬅️ Menu"), "m", "menu")], 1)
+    return Outcome([Reply(text, keyboard)])
+
+
+async def export(turn: Turn) -> Outcome:
+    """Everything stored about the person, as a JSON file."""
+    _ = turn.gettext
+    person = turn.person
+    roles = await turn.uow.roles.of(person.telegram_id)
+    data: dict[str, Any] = {
+        "exported_at": turn.now.isoformat(),
+        "person": {
+            "telegram_id": person.telegram_id,
+            "chat_id": person.chat_id,
+            "language": person.language,
+            "municipality": person.municipality,
+            "begeleiding": person.begeleiding.value if person.begeleiding else None,
+            "begeleiding_end": person.begeleiding_end.isoformat()
+            if person.begeleiding_end else None,
+            "consented_at": _iso(person.consented_at),
+            "messages_paused": person.paused,
+            "unreachable_since": _iso(person.unreachable_since),
+            "created_at": _iso(person.created_at),
+            "last_seen_at": _iso(person.last_seen_at),
+        },
+        "conversation": _conversation(turn.conversation),
+        "roles": [{"role": r.role.value, "municipality": r.municipality,
+                   "granted_at": _iso(r.granted_at)} for r in roles],
+    }
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    return Outcome([Reply(_("Here is everything Wegwijs stores about you."),
+                          document=Document("wegwijs-my-data.json", content))])
+
+
+def ask_delete(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    turn.conversation = Conversation(Flow.DELETE, Step.CONFIRM)
+    return Outcome([Reply(
+        _("Do you really want to delete everything Wegwijs stores about you? "
+          "This cannot be undone."),
+        rows([button(_("Yes, delete everything"), "d", "yes"),
+              button(_("No, keep my data"), "d", "no")], 1))])
+
+
+def is_confirming(turn: Turn) -> bool:
+    conv = turn.conversation
+    return conv is not None and conv.flow == Flow.DELETE
+
+
+async def confirm_delete(turn: Turn, yes: bool) -> Outcome:
+    _ = turn.gettext
+    if not yes:
+        return Outcome([menu.menu_reply(turn, _("Nothing was deleted."))])
+    await turn.uow.roles.delete_all_of(turn.person.telegram_id)
+    turn.deleted = True
+    return Outcome([Reply(_(
+        "All your data has been deleted. Take care! If you want to use Wegwijs again, "
+        "send /start."))])
+
+
+def pause(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    turn.person.paused = True
+    return Outcome([Reply(_(
+        "Done. The bot will not send you messages on its own any more. It still answers "
+        "when you write. Send /resume to turn these messages back on."))])
+
+
+def resume(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    turn.person.paused = False
+    return Outcome([Reply(_("Messages from the bot are on again."))])
+
+
+async def purge_unconsented(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+    """Retention: forget people who never agreed to the notice and went quiet."""
+    async with uow_factory() as uow:
+        stale = await uow.people.unconsented_since(now - UNCONSENTED_RETENTION)
+        for person in stale:  # roles stay: the operator granted them, not the person
+            await uow.people.delete(person.id)
+        await uow.commit()
+    return len(stale)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _conversation(conv: Conversation | None) -> dict[str, Any] | None:
+    if conv is None:
+        return None
+    return {"flow": conv.flow.value, "step": conv.step.value, "answers": conv.data}

@@ -1,0 +1,117 @@
+"""Asking the profile questions (language, consent, municipality, begeleiding) and
+storing the answers. Shared by onboarding and /settings; `scope` says which one asks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+
+from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
+from bot.domain import languages
+from bot.domain.person import Begeleiding
+from bot.domain.questions import UNKNOWN, Step, end_months, end_years
+from bot.domain.replies import Reply, rows
+from bot.services.turn import Turn, button
+
+
+def language_prompt(turn: Turn) -> str:
+    """'Choose your language' in every language, the likely one first."""
+    first = turn.person.language or turn.hinted_language
+    order = sorted(languages.LANGUAGES, key=lambda lang: lang.code != first)
+    return "\n".join(turn.catalogs.translator(lang.code).gettext("Choose your language.")
+                     for lang in order)
+
+
+def privacy_notice(turn: Turn) -> str:
+    _ = turn.gettext
+    return "\n\n".join([
+        _("Wegwijs is an independent helper. It is not the municipality (gemeente), "
+          "not the IND and not the COA. Using it has no effect on your residence permit "
+          "or your benefits."),
+        _("<b>What we store</b>\n"
+          "• your Telegram account number, so the bot can answer you\n"
+          "• the language, municipality and end of begeleiding you choose here\n"
+          "We do not store your name or your phone number."),
+        _("<b>Who can see it</b>\n"
+          "Only the small team that runs this bot. We never sell or share it."),
+        _("<b>You decide</b>\n"
+          "/mydata sends you everything we store about you.\n"
+          "/delete erases all of it.\n"
+          "/stop pauses the messages the bot sends on its own."),
+        _("Please never send your BSN, DigiD password or bank details in this chat."),
+    ])
+
+
+def month_year(turn: Turn, when: date) -> str:
+    return format_date(when, "LLLL y", locale=turn.language)
+
+
+def ask(turn: Turn, step: Step, scope: str, knowledge: Knowledge) -> Reply:
+    _ = turn.gettext
+    match step:
+        case Step.LANGUAGE:
+            chosen = turn.person.language or turn.hinted_language
+            buttons = [button(("✓ " if lang.code == chosen else "") + lang.native_name,
+                              scope, step, lang.code) for lang in languages.LANGUAGES]
+            return Reply(language_prompt(turn), rows(buttons, 2))
+        case Step.CONSENT:
+            text = "\n\n".join([
+                _("<b>Welcome to Wegwijs!</b>\nWegwijs helps you find your way in the "
+                  "Netherlands: letters, rules and local help, in your own language."),
+                privacy_notice(turn),
+                _("Do you agree?"),
+            ])
+            return Reply(text, rows([button(_("✅ I agree"), scope, step, "yes"),
+                                     button(_("No, thank you"), scope, step, "no")], 1))
+        case Step.MUNICIPALITY:
+            chosen = turn.person.municipality
+            buttons = [button(("✓ " if m.id == chosen else "") + m.name, scope, step, m.id)
+                       for m in knowledge.municipalities]
+            buttons.append(button(_("Another municipality"), scope, step, OTHER_MUNICIPALITY))
+            return Reply(_("In which municipality do you live?"), rows(buttons, 2))
+        case Step.BEGELEIDING:
+            return Reply(
+                _("Do you still get begeleiding (guidance) from VluchtelingenWerk or "
+                  "the municipality?"),
+                rows([button(_("Yes, it is still running"), scope, step, Begeleiding.RUNNING),
+                      button(_("No, it has ended"), scope, step, Begeleiding.ENDED),
+                      button(_("I don't know"), scope, step, Begeleiding.UNKNOWN)], 1))
+        case Step.END_YEAR:
+            years = [button(str(y), scope, step, str(y)) for y in end_years(turn.today)]
+            return Reply(_("Roughly when does your begeleiding end? Choose the year."),
+                         (*rows(years, 3), (button(_("I don't know"), scope, step, UNKNOWN),)))
+        case Step.END_MONTH:
+            year = int((turn.conversation.data if turn.conversation else {}).get(
+                "year", turn.today.year))
+            months = [button(format_date(date(year, m, 1), "LLLL", locale=turn.language),
+                             scope, step, str(m)) for m in end_months(year, turn.today)]
+            return Reply(turn.fill(_("And in which month of {year}?"), year=str(year)),
+                         (*rows(months, 3), (button(_("I don't know"), scope, step, UNKNOWN),)))
+        case Step.CONFIRM:
+            raise ValueError("the delete confirmation is asked by the privacy service")
+
+
+def record(turn: Turn, step: Step, value: str) -> None:
+    """Store a (validated) answer on the person or, for the year, in the conversation."""
+    person = turn.person
+    match step:
+        case Step.LANGUAGE:
+            person.language = value
+            turn.use_language(value)
+        case Step.CONSENT:
+            if value == "yes":
+                person.consented_at = turn.now
+        case Step.MUNICIPALITY:
+            person.municipality = value
+        case Step.BEGELEIDING:
+            person.begeleiding = Begeleiding(value)
+            person.begeleiding_end = None
+        case Step.END_YEAR:
+            if turn.conversation is not None and value != UNKNOWN:
+                turn.conversation.data["year"] = value
+        case Step.END_MONTH:
+            year = turn.conversation.data.get("year") if turn.conversation else None
+            person.begeleiding_end = (
+                date(int(year), int(value), 1) if year and value != UNKNOWN else None)
+
