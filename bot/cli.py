@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -45,6 +44,13 @@ def _settings() -> Settings:
     return settings
 
 
+LangOption = Annotated[
+    str | None, typer.Option(help="Answer the language question: ar, ti, en or nl.")]
+MunicipalityOption = Annotated[
+    str | None, typer.Option(help="Answer the municipality question, e.g. leiden.")]
+UserIdOption = Annotated[int, typer.Option(help="The pretend Telegram user id.")]
+
+
 @app.command()
 def run() -> None:
     """Serve Telegram with long polling (needs WEGWIJS_BOT_TOKEN)."""
@@ -58,11 +64,8 @@ def run() -> None:
 
 
 @app.command()
-def chat(
-    lang: Annotated[str | None, typer.Option(help="Answer the language question: ar, ti, en or nl.")] = None,
-    municipality: Annotated[str | None, typer.Option(help="Answer the municipality question, e.g. leiden.")] = None,
-    user_id: Annotated[int, typer.Option(help="The pretend Telegram user id.")] = 1,
-) -> None:
+def chat(lang: LangOption = None, municipality: MunicipalityOption = None,
+         user_id: UserIdOption = 1) -> None:
     """Chat with the bot in this terminal: no token or network needed."""
     if lang is not None and lang not in languages.CODES:
         raise typer.BadParameter(f"choose one of {', '.join(sorted(languages.CODES))}",
@@ -174,4 +177,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -66,7 +66,7 @@ def _check_catalog(path: Path, lang: str, catalog: Catalog,
         if not message.id:
             continue
         line = message.lineno or 1
-        if str(message.id) not in in_code and not message.obsolete:
+        if str(message.id) not in in_code:
             problems.append(f"{path}:{line}: {str(message.id)[:50]!r} is no longer used")
         if lang == SOURCE_LANGUAGE:
             continue
@@ -76,7 +76,7 @@ def _check_catalog(path: Path, lang: str, catalog: Catalog,
 
 def _check_message(lang: str, message: Message) -> list[str]:
     source = str(message.id)
-    text = message.string if isinstance(message.string, str) else " ".join(message.string)
+    text = message.string if isinstance(message.string, str) else " ".join(message.string or ())
     label = repr(source[:40])
     if not text:
         return [f"{label} is not translated"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+
+_SPEC = re.compile(r"^(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$")
 
 
 @dataclass(frozen=True)
@@ -17,9 +20,11 @@ class QuietHours:
         spec = spec.strip()
         if not spec:
             return None
+        match = _SPEC.match(spec)
         try:
-            start_s, end_s = spec.split("-")
-            start, end = time.fromisoformat(start_s.strip()), time.fromisoformat(end_s.strip())
+            if match is None:
+                raise ValueError(spec)
+            start, end = (time.fromisoformat(part.zfill(5)) for part in match.groups())
         except ValueError as exc:
             raise ValueError(f"quiet hours must look like 21:00-09:00, got {spec!r}") from exc
         if start == end:

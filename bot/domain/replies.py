@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 MAX_CALLBACK_BYTES = 64
@@ -9,6 +10,11 @@ MAX_CALLBACK_BYTES = 64
 
 class CallbackTooLong(ValueError):
     pass
+
+
+def escape(user_text: str) -> str:
+    """Make text a person typed safe inside a Telegram HTML message."""
+    return html.escape(user_text, quote=False)
 
 
 @dataclass(frozen=True)

@@ -99,8 +99,17 @@ class ChatService:
 
         return await self._run(caller, decide)
 
-    async def command_menu(self, language: str) -> list[tuple[str, str]]:
-        return menu.command_descriptions(self._catalogs.translator(language))
+    async def failure(self, caller: Caller) -> Outcome:
+        """What to say when handling an update crashed; its unit of work was rolled back."""
+        language = languages.match(caller.language_code) or languages.DEFAULT
+        try:
+            async with self._uow() as uow:
+                person = await uow.people.by_telegram_id(caller.telegram_id)
+                language = person.language if person and person.language else language
+        except Exception:  # the database may be why we failed; answer anyway
+            pass
+        text = menu.something_went_wrong(self._catalogs.translator(language))
+        return for_reader(language, Outcome([Reply(text)]))
 
     # -- routing ------------------------------------------------------------------------
 

@@ -81,3 +81,11 @@ def something_went_wrong(tr: Translator) -> str:
     return tr.gettext(
         "Sorry, something went wrong on our side. Nothing you did was lost. "
         "Please try again, or send /menu.")
+
+
+def about(tr: Translator) -> str:
+    """Telegram's bot description, shown before someone presses Start (max 512 chars)."""
+    return tr.gettext(
+        "Wegwijs helps newcomers in the Netherlands with letters, rules and local help, "
+        "in Arabic, Tigrinya, English and Dutch. It is an independent helper, not the "
+        "municipality or the IND.")

@@ -19,3 +19,12 @@ class Reachability:
             person.unreachable_since = self._clock()
             await uow.people.save(person)
             await uow.commit()
+
+    async def reachable(self, chat_id: int) -> None:
+        async with self._uow() as uow:
+            person = await uow.people.by_chat_id(chat_id)
+            if person is None or person.unreachable_since is None:
+                return
+            person.unreachable_since = None
+            await uow.people.save(person)
+            await uow.commit()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -12,7 +11,7 @@ from bot.domain.bidi import isolate
 from bot.domain.incoming import Caller
 from bot.domain.person import Person
 from bot.domain.questions import Conversation
-from bot.domain.replies import Button
+from bot.domain.replies import Button, escape
 from bot.services.ports import Catalogs, Translator, UnitOfWork
 
 
@@ -45,7 +44,7 @@ class Turn:
 
     def fill(self, template: str, **values: str) -> str:
         """Format a translated template; values are escaped and, in RTL text, isolated."""
-        safe = {k: html.escape(v, quote=False) for k, v in values.items()}
+        safe = {k: escape(v) for k, v in values.items()}
         if languages.is_rtl(self.language):
             safe = {k: isolate(v) for k, v in safe.items()}
         return template.format(**safe)

@@ -11,6 +11,10 @@ from bot.storage.repositories import SqlConversations, SqlPeople, SqlRoles
 
 
 class SqlUnitOfWork:
+    people: SqlPeople
+    conversations: SqlConversations
+    roles: SqlRoles
+
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self._factory = factory
 

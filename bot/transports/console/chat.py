@@ -9,7 +9,6 @@ import asyncio
 import html
 import re
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from bot.app import App

@@ -1,0 +1,41 @@
+"""Newcomer chats: commands, button presses and text in private chats."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.incoming import command_name
+from bot.services.chat import ChatService
+from bot.transports.telegram.replies import answer_button, caller_of, deliver
+from bot.transports.telegram.sender import Sender
+
+
+async def on_command(message: Message, chat: ChatService, sender: Sender) -> None:
+    """Every /command; the service answers unknown ones in the person's language."""
+    assert message.from_user is not None and message.text is not None
+    name = command_name(message.text) or "?"
+    outcome = await chat.command(caller_of(message.from_user, message.chat.id), name)
+    await deliver(sender, message.chat.id, outcome)
+
+
+async def on_text(message: Message, chat: ChatService, sender: Sender) -> None:
+    assert message.from_user is not None and message.text is not None
+    outcome = await chat.text(caller_of(message.from_user, message.chat.id), message.text)
+    await deliver(sender, message.chat.id, outcome)
+
+
+async def on_button(query: CallbackQuery, chat: ChatService, sender: Sender) -> None:
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    outcome = await chat.button(caller_of(query.from_user, chat_id), query.data or "")
+    await answer_button(query, sender, outcome)
+
+
+def newcomer_router() -> Router:
+    router = Router(name="newcomer")
+    router.message.filter(F.chat.type == ChatType.PRIVATE, F.from_user)
+    router.message.register(on_command, F.text.startswith("/"))
+    router.message.register(on_text, F.text)
+    router.callback_query.register(on_button, F.from_user)
+    return router

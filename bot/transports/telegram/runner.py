@@ -1,0 +1,103 @@
+"""Serve Telegram with long polling: bot, dispatcher, routers, ticks."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.types import BotCommand, ErrorEvent, Message
+
+from bot.app import App, build_app
+from bot.domain import languages
+from bot.domain.rate_limit import SendLimiter
+from bot.scheduling.ticks import start_scheduler
+from bot.services import menu
+from bot.services.chat import ChatService
+from bot.settings import Settings
+from bot.transports.telegram.replies import caller_of, deliver
+from bot.transports.telegram.routers.fallback import fallback_router
+from bot.transports.telegram.routers.newcomer import newcomer_router
+from bot.transports.telegram.sender import Sender
+
+log = logging.getLogger(__name__)
+
+
+def make_bot(settings: Settings) -> Bot:
+    assert settings.bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(settings.bot_token.get_secret_value(), session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML,
+                                            link_preview_is_disabled=True))
+
+
+def make_dispatcher() -> Dispatcher:
+    """Routers in explicit order; the fallback is last."""
+    dispatcher = Dispatcher()
+    dispatcher.include_routers(newcomer_router(), fallback_router())
+    dispatcher.errors.register(on_error)
+    return dispatcher
+
+
+async def on_error(event: ErrorEvent, chat: ChatService, sender: Sender) -> None:
+    """Log the crash and tell the person, in their language; their state was rolled back."""
+    log.exception("error while handling update %s", event.update.update_id,
+                  exc_info=event.exception)
+    update = event.update
+    if update.callback_query is not None:
+        query = update.callback_query
+        await query.answer()
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        await deliver(sender, chat_id, await chat.failure(caller_of(query.from_user, chat_id)))
+    elif isinstance(update.message, Message) and update.message.from_user is not None:
+        message = update.message
+        caller = caller_of(message.from_user, message.chat.id)  # type: ignore[arg-type]
+        await deliver(sender, message.chat.id, await chat.failure(caller))
+
+
+async def publish_profile(bot: Bot, app: App) -> None:
+    """Command menu and description in each language (English is also the default)."""
+    for lang in languages.LANGUAGES:
+        tr = app.catalogs.translator(lang.code)
+        commands = [BotCommand(command=name, description=description)
+                    for name, description in menu.command_descriptions(tr)]
+        await bot.set_my_commands(commands, language_code=lang.code)
+        await bot.set_my_description(menu.about(tr), language_code=lang.code)
+        if lang.code == languages.DEFAULT:
+            await bot.set_my_commands(commands)
+            await bot.set_my_description(menu.about(tr))
+
+
+class TelegramRunner:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dispatcher = make_dispatcher()
+
+    async def run(self, *, handle_signals: bool = True) -> None:
+        settings = self.settings
+        async with build_app(settings) as app:
+            bot = make_bot(settings)
+            sender = Sender(bot, app.reachability, SendLimiter(global_rate=settings.send_rate))
+            scheduler = start_scheduler(app.uow, settings.tick_seconds)
+            try:
+                me = await bot.get_me()
+                log.info("serving Telegram as @%s", me.username)
+                await publish_profile(bot, app)
+                await bot.delete_webhook(drop_pending_updates=False)
+                await self.dispatcher.start_polling(
+                    bot, handle_signals=handle_signals, close_bot_session=True,
+                    allowed_updates=["message", "callback_query", "my_chat_member"],
+                    chat=app.chat, sender=sender, reachability=app.reachability)
+            finally:
+                scheduler.shutdown(wait=False)
+                await bot.session.close()
+
+    async def stop(self) -> None:
+        await self.dispatcher.stop_polling()
+
+
+async def run_polling(settings: Settings) -> None:
+    await TelegramRunner(settings).run()

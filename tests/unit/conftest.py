@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from memory_store import MemoryStore
+
+from bot.content.catalogs import BabelCatalogs
+from bot.content.knowledge import Knowledge
+from bot.services.chat import ChatService
+from bot.settings import PROJECT_ROOT
+
+
+class FixedClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> BabelCatalogs:
+    return BabelCatalogs.load(PROJECT_ROOT / "locales")
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return Knowledge.load(PROJECT_ROOT / "knowledge")
+
+
+@pytest.fixture
+def store() -> MemoryStore:
+    return MemoryStore()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def chat(store: MemoryStore, catalogs: BabelCatalogs, knowledge: Knowledge,
+         clock: FixedClock) -> ChatService:
+    return ChatService(store, catalogs, knowledge, clock, ZoneInfo("Europe/Amsterdam"))

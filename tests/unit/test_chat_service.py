@@ -1,0 +1,242 @@
+"""ChatService end to end over the in-memory store: onboarding, settings, privacy, bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from memory_store import MemoryStore
+
+from bot.content.catalogs import BabelCatalogs
+from bot.domain.bidi import FSI, strip_controls
+from bot.domain.incoming import Caller
+from bot.domain.person import Begeleiding
+from bot.domain.replies import Outcome
+from bot.services.chat import ChatService
+
+ME = Caller(telegram_id=42, chat_id=42, language_code="en-US")
+
+
+def data_of(outcome: Outcome) -> list[str]:
+    return [b.data for r in outcome.replies for row in r.keyboard for b in row]
+
+
+def texts(outcome: Outcome) -> str:
+    return "\n".join(r.text for r in outcome.replies)
+
+
+async def onboard(chat: ChatService, caller: Caller = ME, lang: str = "en") -> Outcome:
+    await chat.command(caller, "start")
+    await chat.button(caller, f"o:lang:{lang}")
+    await chat.button(caller, "o:consent:yes")
+    await chat.button(caller, "o:muni:leiden")
+    await chat.button(caller, "o:beg:running")
+    await chat.button(caller, "o:year:2027")
+    return await chat.button(caller, "o:month:3")
+
+
+async def test_start_shows_the_picker_with_the_telegram_language_preselected(
+        chat: ChatService, catalogs: BabelCatalogs) -> None:
+    outcome = await chat.command(Caller(7, 7, "ar-SY"), "start")
+    [reply] = outcome.replies
+    labels = [b.label for row in reply.keyboard for b in row]
+    assert any(label.startswith("✓") and "العربية" in label for label in labels)
+    assert sum(label.startswith("✓") for label in labels) == 1
+    assert data_of(outcome) == ["o:lang:ar", "o:lang:ti", "o:lang:en", "o:lang:nl"]
+    # The prompt is written in all four languages, the likely one first.
+    lines = strip_controls(reply.text).splitlines()
+    assert lines[0] == catalogs.translator("ar").gettext("Choose your language.")
+    assert len(lines) == 4
+
+
+async def test_full_onboarding_stores_the_answers_and_ends_on_the_menu(
+        chat: ChatService, store: MemoryStore) -> None:
+    final = await onboard(chat)
+    assert data_of(final) == ["m:settings", "m:privacy", "m:help"]
+    [person] = store.state.people.values()
+    assert person.language == "en" and person.municipality == "leiden"
+    assert person.begeleiding == Begeleiding.RUNNING
+    assert person.begeleiding_end == date(2027, 3, 1)
+    assert person.consented_at is not None and person.onboarded
+    assert store.state.conversations == {}
+
+
+async def test_consent_screen_explains_what_is_stored_and_how_to_delete(
+        chat: ChatService) -> None:
+    await chat.command(ME, "start")
+    outcome = await chat.button(ME, "o:lang:en")
+    text = texts(outcome)
+    assert "not the municipality" in text and "not the IND" in text
+    assert "/delete" in text and "/mydata" in text
+    assert data_of(outcome) == ["o:consent:yes", "o:consent:no"]
+
+
+async def test_declining_consent_keeps_nothing(chat: ChatService, store: MemoryStore) -> None:
+    await chat.command(ME, "start")
+    await chat.button(ME, "o:lang:nl")
+    outcome = await chat.button(ME, "o:consent:no")
+    assert "/start" in texts(outcome)
+    assert store.state.people == {} and store.state.conversations == {}
+
+
+async def test_onboarding_resumes_where_the_person_was(chat: ChatService) -> None:
+    await chat.command(ME, "start")
+    await chat.button(ME, "o:lang:en")
+    await chat.button(ME, "o:consent:yes")
+    outcome = await chat.command(ME, "start")  # e.g. after a restart
+    assert "o:muni:leiden" in data_of(outcome)
+
+
+async def test_menu_before_onboarding_continues_onboarding(chat: ChatService) -> None:
+    await chat.command(ME, "start")
+    outcome = await chat.command(ME, "menu")
+    assert "o:lang:ar" in data_of(outcome)
+    assert "finish setting up" in texts(outcome)
+
+
+async def test_begeleiding_ended_skips_the_end_date(chat: ChatService,
+                                                    store: MemoryStore) -> None:
+    await chat.command(ME, "start")
+    for data in ("o:lang:en", "o:consent:yes", "o:muni:other"):
+        await chat.button(ME, data)
+    outcome = await chat.button(ME, "o:beg:ended")
+    assert "m:settings" in data_of(outcome)
+    [person] = store.state.people.values()
+    assert person.municipality == "other" and person.begeleiding_end is None
+
+
+async def test_year_buttons_offer_no_past_and_months_skip_past_months(
+        chat: ChatService) -> None:
+    await chat.command(ME, "start")
+    for data in ("o:lang:en", "o:consent:yes", "o:muni:delft"):
+        await chat.button(ME, data)
+    years = await chat.button(ME, "o:beg:running")
+    assert data_of(years) == ["o:year:2026", "o:year:2027", "o:year:2028", "o:year:unknown"]
+    months = await chat.button(ME, "o:year:2026")
+    assert data_of(months) == ["o:month:11", "o:month:12", "o:month:unknown"]
+    assert "November" in texts(months) or "November" in str(months)
+
+
+async def test_a_stale_button_gets_a_polite_answer_and_the_current_step(
+        chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    outcome = await chat.button(ME, "o:muni:delft")  # from the old onboarding message
+    assert outcome.notice == "This button is from an older message."
+    assert "m:settings" in data_of(outcome)
+    [person] = store.state.people.values()
+    assert person.municipality == "leiden"
+
+
+async def test_forged_callback_data_changes_nothing(chat: ChatService,
+                                                     store: MemoryStore) -> None:
+    await onboard(chat)
+    before = dict(store.state.people)
+    for forged in ("", "x" * 80, "o:muni:amsterdam", "zz:yy", "d:maybe", "o:lang:<b>",
+                   "s:open:../../etc", "m:admin", "o:month:13"):
+        outcome = await chat.button(ME, forged)
+        assert outcome.notice and outcome.replies, forged
+    assert [p.municipality for p in store.state.people.values()] == \
+        [p.municipality for p in before.values()]
+
+
+async def test_an_old_delete_confirmation_button_does_not_delete(
+        chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    outcome = await chat.button(ME, "d:yes")  # no confirmation was asked
+    assert outcome.notice == "This button is from an older message."
+    assert len(store.state.people) == 1
+
+
+async def test_delete_after_confirmation_removes_person_and_roles(
+        chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    outcome = await chat.command(ME, "delete")
+    assert data_of(outcome) == ["d:yes", "d:no"]
+    await chat.button(ME, "d:yes")
+    assert store.state.people == {} and store.state.conversations == {}
+
+
+async def test_delete_can_be_cancelled(chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    await chat.command(ME, "delete")
+    outcome = await chat.button(ME, "d:no")
+    assert "Nothing was deleted" in texts(outcome)
+    assert len(store.state.people) == 1
+
+
+async def test_mydata_sends_everything_as_json(chat: ChatService) -> None:
+    await onboard(chat)
+    outcome = await chat.command(ME, "mydata")
+    [reply] = outcome.replies
+    assert reply.document is not None and reply.document.filename.endswith(".json")
+    data = json.loads(reply.document.content)
+    assert data["person"]["telegram_id"] == 42
+    assert data["person"]["municipality"] == "leiden"
+    assert data["person"]["begeleiding_end"] == "2027-03-01"
+
+
+async def test_stop_and_resume(chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    await chat.command(ME, "stop")
+    assert next(iter(store.state.people.values())).paused
+    await chat.command(ME, "resume")
+    assert not next(iter(store.state.people.values())).paused
+
+
+async def test_settings_change_municipality(chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    summary = await chat.command(ME, "settings")
+    assert "s:open:muni" in data_of(summary) and "Leiden" in texts(summary)
+    question = await chat.button(ME, "s:open:muni")
+    assert "s:muni:haarlem" in data_of(question)
+    saved = await chat.button(ME, "s:muni:haarlem")
+    assert "Haarlem" in texts(saved) and "Saved." in texts(saved)
+    assert next(iter(store.state.people.values())).municipality == "haarlem"
+
+
+async def test_language_change_answers_in_the_new_language(chat: ChatService) -> None:
+    await onboard(chat)
+    await chat.command(ME, "language")
+    outcome = await chat.button(ME, "s:lang:nl")
+    assert "Gemeente" in texts(outcome) or "gemeente" in texts(outcome)
+
+
+async def test_arabic_text_isolates_latin_runs(chat: ChatService) -> None:
+    await onboard(chat, lang="ar")
+    outcome = await chat.command(ME, "settings")
+    text = texts(outcome)
+    assert f"{FSI}Leiden" in text
+    assert all(FSI in b.label for r in outcome.replies for row in r.keyboard for b in row
+               if any(c.isascii() and c.isalpha() for c in b.label))
+
+
+async def test_text_and_stickers_get_an_answer_in_the_persons_language(
+        chat: ChatService) -> None:
+    await onboard(chat, lang="nl")
+    for outcome in (await chat.text(ME, "hallo?"), await chat.unsupported(ME),
+                    await chat.command(ME, "doesnotexist")):
+        assert outcome.replies and "m:settings" in data_of(outcome)
+        assert "Sorry, I did not" not in texts(outcome)
+
+
+async def test_text_during_onboarding_repeats_the_question(chat: ChatService) -> None:
+    await chat.command(ME, "start")
+    await chat.button(ME, "o:lang:en")
+    outcome = await chat.text(ME, "x" * 5000)
+    assert "Please choose one of the buttons." in texts(outcome)
+    assert data_of(outcome) == ["o:consent:yes", "o:consent:no"]
+
+
+async def test_writing_again_makes_an_unreachable_person_reachable(
+        chat: ChatService, store: MemoryStore, clock) -> None:  # type: ignore[no-untyped-def]
+    await onboard(chat)
+    person = next(iter(store.state.people.values()))
+    person.unreachable_since = clock.now
+    await chat.text(ME, "hello")
+    assert next(iter(store.state.people.values())).unreachable_since is None
+
+
+async def test_failure_message_is_in_the_persons_language(chat: ChatService) -> None:
+    await onboard(chat, lang="nl")
+    outcome = await chat.failure(ME)
+    assert outcome.replies and "Sorry, something went wrong" not in texts(outcome)
