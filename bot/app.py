@@ -6,21 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.services.chat import ChatService, utc_now
 from bot.services.reachability import Reachability
 from bot.settings import Settings
-from bot.storage.database import make_engine, migrate
+from bot.storage.database import Database
 from bot.storage.unit_of_work import SqlUnitOfWorkFactory
 
 
 @dataclass
 class App:
     settings: Settings
-    engine: AsyncEngine
+    database: Database
     uow: SqlUnitOfWorkFactory
     catalogs: BabelCatalogs
     knowledge: Knowledge
@@ -33,11 +31,11 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
     """Load and validate content, migrate the database, wire the services."""
     catalogs = BabelCatalogs.load(settings.locales_dir)
     knowledge = Knowledge.load(settings.knowledge_dir)
-    engine = make_engine(settings.db_url)
+    database = Database(settings.db_url)
     try:
-        await migrate(engine)
-        uow = SqlUnitOfWorkFactory(engine)
+        await database.migrate()
+        uow = database.uow
         chat = ChatService(uow, catalogs, knowledge, utc_now, settings.zone)
-        yield App(settings, engine, uow, catalogs, knowledge, chat, Reachability(uow, utc_now))
+        yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now))
     finally:
-        await engine.dispose()
+        await database.dispose()

@@ -157,19 +157,18 @@ def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 
 
 async def _with_uow(settings: Settings, action, commit: bool = False):  # type: ignore[no-untyped-def]
-    from bot.storage.database import make_engine, migrate
-    from bot.storage.unit_of_work import SqlUnitOfWorkFactory
+    from bot.storage.database import Database
 
-    engine = make_engine(settings.db_url)
+    database = Database(settings.db_url)
     try:
-        await migrate(engine)
-        async with SqlUnitOfWorkFactory(engine)() as uow:
+        await database.migrate()
+        async with database.uow() as uow:
             result = await action(uow)
             if commit:
                 await uow.commit()
             return result
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 def main() -> None:

@@ -25,7 +25,8 @@ from bot.services.turn import Turn
 
 Handler = Callable[[Turn], Outcome | Awaitable[Outcome]]
 # Commands that work before onboarding is finished: privacy rights never wait.
-ALWAYS_AVAILABLE = frozenset({"start", "help", "privacy", "mydata", "delete", "stop", "resume"})
+ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", "delete", "stop",
+                              "resume"})
 
 
 class ChatService:

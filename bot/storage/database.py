@@ -67,3 +67,19 @@ def upgrade_sync(url: str) -> None:
             await engine.dispose()
 
     asyncio.run(_go())
+
+
+class Database:
+    """An engine with its unit-of-work factory; the rest of the app never sees SQLAlchemy."""
+
+    def __init__(self, url: str) -> None:
+        from bot.storage.unit_of_work import SqlUnitOfWorkFactory
+
+        self.engine = make_engine(url)
+        self.uow = SqlUnitOfWorkFactory(self.engine)
+
+    async def migrate(self) -> None:
+        await migrate(self.engine)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
