@@ -32,7 +32,7 @@ def test_console_onboarding_in_arabic(tmp_path: Path) -> None:
     # --lang ar answers the language question; then: agree, Leiden, ended.
     out = chat(tmp_path, ["1", "1", "2"], "--lang", "ar")
     assert "> ✓ العربية" in out
-    assert ar("Do you agree?") in out
+    assert ar("Do you agree to this?") in out
     assert ar("In which municipality do you live?") in out
     assert "[1] Leiden" in out
     assert ar("<b>Menu</b>\nWhat would you like to do?").split("\n")[-1] in out or \

@@ -157,7 +157,7 @@ class ChatService:
         return menu.show(turn)
 
     def _continue_onboarding(self, turn: Turn) -> Outcome:
-        return self.onboarding.resume(turn, turn.gettext("Let us first finish setting up."))
+        return self.onboarding.resume(turn, turn.gettext("First, let's finish a few questions."))
 
     def _language(self, turn: Turn) -> Outcome:
         if not turn.person.onboarded:

@@ -21,7 +21,7 @@ def notice(turn: Turn) -> Outcome:
     text = "\n\n".join([_("<b>Privacy</b>"), questions.privacy_notice(turn)])
     keyboard = rows([button(_("📄 Download my data"), "m", "mydata"),
                      button(_("🗑 Delete my data"), "m", "delete"),
-                     button(_("⬅️ Menu"), "m", "menu")], 1)
+                     button(_("🏠 Menu"), "m", "menu")], 1)
     return Outcome([Reply(text, keyboard)])
 
 

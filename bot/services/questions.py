@@ -28,9 +28,9 @@ def privacy_notice(turn: Turn) -> str:
     return "\n\n".join([
         _("Wegwijs is an independent helper. It is not the municipality (gemeente), "
           "not the IND and not the COA. Using it has no effect on your residence permit "
-          "or your benefits."),
+          "or your benefits (uitkering, toeslagen)."),
         _("<b>What we store</b>\n"
-          "• your Telegram account number, so the bot can answer you\n"
+          "• your Telegram user number, so the bot can answer you\n"
           "• the language, municipality and end of begeleiding you choose here\n"
           "We do not store your name or your phone number."),
         _("<b>Who can see it</b>\n"
@@ -60,7 +60,7 @@ def ask(turn: Turn, step: Step, scope: str, knowledge: Knowledge) -> Reply:
                 _("<b>Welcome to Wegwijs!</b>\nWegwijs helps you find your way in the "
                   "Netherlands: letters, rules and local help, in your own language."),
                 privacy_notice(turn),
-                _("Do you agree?"),
+                _("Do you agree to this?"),
             ])
             return Reply(text, rows([button(_("✅ I agree"), scope, step, "yes"),
                                      button(_("No, thank you"), scope, step, "no")], 1))

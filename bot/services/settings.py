@@ -76,10 +76,10 @@ class SettingsService:
         buttons = [
             button(_("Change language"), SCOPE, "open", "lang"),
             button(_("Change municipality"), SCOPE, "open", "muni"),
-            button(_("Change begeleiding"), SCOPE, "open", "beg"),
+            button(_("Update begeleiding"), SCOPE, "open", "beg"),
             button(_("Turn messages back on"), SCOPE, "open", "resume") if person.paused
             else button(_("Pause messages"), SCOPE, "open", "pause"),
-            button(_("⬅️ Menu"), "m", "menu"),
+            button(_("🏠 Menu"), "m", "menu"),
         ]
         return Reply("\n".join(line for line in lines if line is not None).strip(),
                      rows(buttons, 1))
@@ -105,5 +105,5 @@ class SettingsService:
             case Begeleiding.ENDED:
                 return _("ended")
             case Begeleiding.UNKNOWN:
-                return _("not sure")
+                return _("don't know")
         return _("not answered yet")

@@ -91,7 +91,7 @@ async def test_menu_before_onboarding_continues_onboarding(chat: ChatService) ->
     await chat.command(ME, "start")
     outcome = await chat.command(ME, "menu")
     assert "o:lang:ar" in data_of(outcome)
-    assert "finish setting up" in texts(outcome)
+    assert "finish a few questions" in texts(outcome)
 
 
 async def test_begeleiding_ended_skips_the_end_date(chat: ChatService,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from bot.domain.rate_limit import SendLimiter
 
 
@@ -30,7 +32,7 @@ def test_the_global_cap_spreads_a_broadcast() -> None:
     # 25 go at once (the global bucket's burst), the other 75 over the next 3 seconds.
     assert sum(t == 0.0 for t in times) == 25
     assert max(times) == 3.0
-    assert all(later >= earlier for earlier, later in zip(times, times[1:], strict=False))
+    assert all(later >= earlier for earlier, later in pairwise(times))
 
 
 def test_sustained_rate_per_chat_is_one_per_second() -> None:

@@ -39,8 +39,8 @@ class ConsoleChat:
     async def run(self, lines: TextIO) -> None:
         tr = self._app.catalogs.translator(self._caller.language_code or "en")
         self._print(tr.gettext(
-            "Wegwijs console chat. Type the number of a button, a /command or a message. "
-            "Press Ctrl-D to leave."))
+            "Wegwijs console chat. Type the number of a button, a command such as /menu, "
+            "or a message. Press Ctrl-D to leave."))
         await self.handle("/language" if self._auto else "/start")
         loop = asyncio.get_running_loop()
         while True:

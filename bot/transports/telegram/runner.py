@@ -18,6 +18,7 @@ from bot.scheduling.ticks import start_scheduler
 from bot.services import menu
 from bot.services.chat import ChatService
 from bot.settings import Settings
+from bot.transports.telegram.middlewares import OnePersonAtATime
 from bot.transports.telegram.replies import caller_of, deliver
 from bot.transports.telegram.routers.fallback import fallback_router
 from bot.transports.telegram.routers.newcomer import newcomer_router
@@ -37,6 +38,7 @@ def make_bot(settings: Settings) -> Bot:
 def make_dispatcher() -> Dispatcher:
     """Routers in explicit order; the fallback is last."""
     dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(OnePersonAtATime())
     dispatcher.include_routers(newcomer_router(), fallback_router())
     dispatcher.errors.register(on_error)
     return dispatcher
