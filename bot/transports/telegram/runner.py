@@ -74,15 +74,16 @@ async def publish_profile(bot: Bot, app: App) -> None:
 
 
 class TelegramRunner:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limiter: SendLimiter | None = None) -> None:
         self.settings = settings
         self.dispatcher = make_dispatcher()
+        self._limiter = limiter or SendLimiter(global_rate=settings.send_rate)
 
     async def run(self, *, handle_signals: bool = True) -> None:
         settings = self.settings
         async with build_app(settings) as app:
             bot = make_bot(settings)
-            sender = Sender(bot, app.reachability, SendLimiter(global_rate=settings.send_rate))
+            sender = Sender(bot, app.reachability, self._limiter)
             scheduler = start_scheduler(app.uow, settings.tick_seconds)
             try:
                 me = await bot.get_me()
