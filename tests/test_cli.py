@@ -1,0 +1,74 @@
+"""The `wegwijs` command line as an operator uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from fakes.bot_api import FakeBotAPI
+
+TOKEN = "654321:CLI-secret-token"
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEGWIJS_")}
+    env.update({"WEGWIJS_DATA_DIR": str(tmp_path), **extra})
+    return env
+
+
+async def wegwijs(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=tmp_path, env=env_for(tmp_path, **extra),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_run_without_a_token_explains_botfather(tmp_path: Path) -> None:
+    code, _out, err = await wegwijs(tmp_path, "run")
+    assert code == 2
+    assert "@BotFather" in err and "wegwijs chat" in err and "WEGWIJS_BOT_TOKEN" in err
+
+
+async def test_db_upgrade_and_roles(tmp_path: Path) -> None:
+    code, out, _ = await wegwijs(tmp_path, "db", "upgrade")
+    assert code == 0 and "up to date" in out
+    assert (tmp_path / "wegwijs.db").exists()
+    code, out, _ = await wegwijs(tmp_path, "roles", "list")
+    assert code == 0 and "Nobody has a role yet" in out
+    code, out, _ = await wegwijs(tmp_path, "roles", "grant", "--telegram-id", "777",
+                                 "--role", "coordinator", "--municipality", "leiden")
+    assert code == 0 and "Granted coordinator in leiden to 777" in out
+    code, out, _ = await wegwijs(tmp_path, "roles", "grant", "--telegram-id", "777",
+                                 "--role", "coordinator", "--municipality", "leiden")
+    assert code == 0 and "already" in out
+    code, out, _ = await wegwijs(tmp_path, "roles", "list")
+    assert "777\tcoordinator\tleiden" in out
+    code, _, err = await wegwijs(tmp_path, "roles", "grant", "--telegram-id", "1",
+                                 "--role", "coordinator", "--municipality", "atlantis")
+    assert code != 0 and "unknown municipality" in err
+
+
+async def test_run_serves_telegram_through_the_configured_api_url(tmp_path: Path) -> None:
+    """`wegwijs run` as its own process, pointed at a local Bot API server."""
+    async with FakeBotAPI() as api:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path,
+            env=env_for(tmp_path, WEGWIJS_BOT_TOKEN=TOKEN, WEGWIJS_LOG_LEVEL="DEBUG",
+                        WEGWIJS_TELEGRAM_API_URL=api.base_url),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        try:
+            api.user_message(4242, "/start", language_code="ti")
+            [picker] = await api.next_messages(4242, timeout=30)
+            assert "ትግርኛ" in str(picker.buttons)
+        finally:
+            process.send_signal(signal.SIGINT)
+            _out, err = await asyncio.wait_for(process.communicate(), 30)
+        logs = err.decode()
+        assert "serving Telegram as @wegwijs_test_bot" in logs
+        assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
+        assert not api.errors, api.dump()
