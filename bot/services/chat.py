@@ -61,7 +61,7 @@ class ChatService:
         async def decide(turn: Turn) -> Outcome:
             handler = self._commands.get(name.lower())
             if handler is None:
-                return await self._not_understood(turn)
+                return self._not_understood(turn)
             if name not in ALWAYS_AVAILABLE and not turn.person.onboarded:
                 return self._continue_onboarding(turn)
             return await _call(handler, turn)
@@ -72,7 +72,7 @@ class ChatService:
         async def decide(turn: Turn) -> Outcome:
             action = actions.parse(data)
             if action is None:
-                return self._with_notice(turn, await self._current(turn),
+                return self._with_notice(turn, self._current(turn),
                                          turn.gettext("I do not recognise this button."))
             return await self._press(turn, action)
 
@@ -80,10 +80,8 @@ class ChatService:
 
     async def text(self, caller: Caller, text: str) -> Outcome:
         async def decide(turn: Turn) -> Outcome:
-            if turn.conversation is not None or not turn.person.onboarded:
-                outcome = await self._current(turn)
-                outcome.replies.insert(0, Reply(turn.gettext("Please choose one of the buttons.")))
-                return outcome
+            if self._in_a_question(turn):
+                return self._repeat(turn, turn.gettext("Please choose one of the buttons."))
             return menu.not_understood(turn)
 
         return await self._run(caller, decide)
@@ -91,11 +89,9 @@ class ChatService:
     async def unsupported(self, caller: Caller) -> Outcome:
         """Stickers, photos, voice notes and the like, which the bot cannot read yet."""
         async def decide(turn: Turn) -> Outcome:
-            if turn.conversation is not None or not turn.person.onboarded:
-                outcome = await self._current(turn)
-                outcome.replies.insert(0, Reply(turn.gettext(
-                    "I can only read text messages and buttons.")))
-                return outcome
+            if self._in_a_question(turn):
+                return self._repeat(turn, turn.gettext(
+                    "I can only read text messages and buttons."))
             return menu.unsupported(turn)
 
         return await self._run(caller, decide)
@@ -115,37 +111,51 @@ class ChatService:
     # -- routing ------------------------------------------------------------------------
 
     async def _press(self, turn: Turn, action: actions.Action) -> Outcome:
-        _ = turn.gettext
-        stale = _("This button is from an older message.")
-        if action.scope in ("o", "s"):
-            try:
-                step = Step(action.name)
-            except ValueError:
-                step = None
-            if action.scope == "s" and action.name == "open" and turn.person.onboarded:
-                opened = self.settings.open(turn, action.value)
-                if opened is not None:
-                    return opened
-            elif step is not None and action.scope == "o" \
-                    and self.onboarding.is_current(turn, step):
-                return self.onboarding.answer(turn, step, action.value)
-            elif step is not None and action.scope == "s" \
-                    and self.settings.is_current(turn, step):
-                return self.settings.answer(turn, step, action.value)
-            elif step is not None or action.name == "open":
-                return self._with_notice(turn, await self._current(turn), stale)
-        elif action.scope == "m" and action.name in self._menu_entries:
-            if not turn.person.onboarded and action.name not in ALWAYS_AVAILABLE | {"mydata"}:
-                return self._continue_onboarding(turn)
-            return await _call(self._menu_entries[action.name], turn)
-        elif action.scope == "d" and action.name in ("yes", "no"):
-            if privacy.is_confirming(turn):
-                return await privacy.confirm_delete(turn, action.name == "yes")
-            return self._with_notice(turn, await self._current(turn), stale)
-        return self._with_notice(turn, await self._current(turn),
-                                 _("I do not recognise this button."))
+        """Route a button by scope; None from a route means 'not a button we know'."""
+        routes = {"o": self._onboarding_button, "s": self._settings_button,
+                  "m": self._menu_button, "d": self._delete_button}
+        route = routes.get(action.scope)
+        outcome = await route(turn, action) if route else None
+        if outcome is None:
+            return self._with_notice(turn, self._current(turn),
+                                     turn.gettext("I do not recognise this button."))
+        return outcome
 
-    async def _current(self, turn: Turn) -> Outcome:
+    async def _onboarding_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        step = _step(action.name)
+        if step is None:
+            return None
+        if not self.onboarding.is_current(turn, step):
+            return self._stale(turn)
+        return self.onboarding.answer(turn, step, action.value)
+
+    async def _settings_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if action.name == "open":
+            return self.settings.open(turn, action.value) if turn.person.onboarded \
+                else self._stale(turn)
+        step = _step(action.name)
+        if step is None:
+            return None
+        if not self.settings.is_current(turn, step):
+            return self._stale(turn)
+        return self.settings.answer(turn, step, action.value)
+
+    async def _menu_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        handler = self._menu_entries.get(action.name)
+        if handler is None:
+            return None
+        if not turn.person.onboarded and action.name not in ALWAYS_AVAILABLE:
+            return self._continue_onboarding(turn)
+        return await _call(handler, turn)
+
+    async def _delete_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if action.name not in ("yes", "no") or action.value:
+            return None
+        if not privacy.is_confirming(turn):
+            return self._stale(turn)  # an old confirmation must never delete
+        return await privacy.confirm_delete(turn, action.name == "yes")
+
+    def _current(self, turn: Turn) -> Outcome:
         """Show again where the person is: the open question, or the menu."""
         conv = turn.conversation
         if not turn.person.onboarded or (conv is not None and conv.flow == Flow.ONBOARDING):
@@ -155,6 +165,18 @@ class ChatService:
         if conv is not None and conv.flow == Flow.DELETE:
             return privacy.ask_delete(turn)
         return menu.show(turn)
+
+    def _in_a_question(self, turn: Turn) -> bool:
+        return turn.conversation is not None or not turn.person.onboarded
+
+    def _repeat(self, turn: Turn, note: str) -> Outcome:
+        outcome = self._current(turn)
+        outcome.replies.insert(0, Reply(note))
+        return outcome
+
+    def _stale(self, turn: Turn) -> Outcome:
+        return self._with_notice(turn, self._current(turn),
+                                 turn.gettext("This button is from an older message."))
 
     def _continue_onboarding(self, turn: Turn) -> Outcome:
         return self.onboarding.resume(turn, turn.gettext("First, let's finish a few questions."))
@@ -166,12 +188,10 @@ class ChatService:
             return self.onboarding.resume(turn)
         return self.settings.ask(turn, Step.LANGUAGE)
 
-    async def _not_understood(self, turn: Turn) -> Outcome:
-        if turn.conversation is not None or not turn.person.onboarded:
-            outcome = await self._current(turn)
-            outcome.replies.insert(0, Reply(turn.gettext(
-                "I do not know that command. Please choose one of the buttons.")))
-            return outcome
+    def _not_understood(self, turn: Turn) -> Outcome:
+        if self._in_a_question(turn):
+            return self._repeat(turn, turn.gettext(
+                "I do not know that command. Please choose one of the buttons."))
         return menu.not_understood(turn)
 
     @staticmethod
@@ -210,6 +230,13 @@ class ChatService:
                 else:
                     await uow.conversations.put(person.id, turn.conversation, now)
             await uow.commit()
+
+
+def _step(name: str) -> Step | None:
+    try:
+        return Step(name)
+    except ValueError:
+        return None
 
 
 async def _call(handler: Handler, turn: Turn) -> Outcome:

@@ -39,7 +39,8 @@ class SettingsService:
         return self.ask(turn, step)
 
     def ask(self, turn: Turn, step: Step) -> Outcome:
-        turn.conversation = Conversation(Flow.SETTINGS, step)
+        if not self.is_current(turn, step):  # keep answers so far, e.g. the year
+            turn.conversation = Conversation(Flow.SETTINGS, step)
         return Outcome([questions.ask(turn, step, SCOPE, self._knowledge)])
 
     def is_current(self, turn: Turn, step: Step) -> bool:

@@ -240,3 +240,15 @@ async def test_failure_message_is_in_the_persons_language(chat: ChatService) -> 
     await onboard(chat, lang="nl")
     outcome = await chat.failure(ME)
     assert outcome.replies and "Sorry, something went wrong" not in texts(outcome)
+
+
+async def test_text_between_year_and_month_keeps_the_chosen_year(
+        chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    await chat.button(ME, "s:open:beg")
+    await chat.button(ME, "s:beg:running")
+    await chat.button(ME, "s:year:2028")
+    again = await chat.text(ME, "what?")
+    assert "2028" in texts(again) and "s:month:1" in data_of(again)
+    await chat.button(ME, "s:month:5")
+    assert next(iter(store.state.people.values())).begeleiding_end == date(2028, 5, 1)
