@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content.knowledge import Knowledge
-from bot.domain.questions import ONBOARDING_ORDER, Conversation, Flow, Step, is_valid, next_step
+from bot.domain.questions import ONBOARDING_ORDER, Conversation, Flow, Step, next_step
 from bot.domain.replies import Outcome, Reply
 from bot.services import menu, questions
 from bot.services.turn import Turn
@@ -39,23 +39,21 @@ class Onboarding:
         return conv is not None and conv.flow == Flow.ONBOARDING and conv.step == step
 
     def answer(self, turn: Turn, step: Step, value: str) -> Outcome:
-        year = (turn.conversation.data.get("year") if turn.conversation else None)
-        if not is_valid(step, value, municipalities=self._knowledge.municipality_ids(),
-                        today=turn.today, year=int(year) if year else None):
+        if not questions.accept(turn, step, value, self._knowledge):
             return self.resume(turn)
-        questions.record(turn, step, value)
         if step == Step.CONSENT and value == "no":
             return self._declined(turn)
+        notes = questions.draft_notice(turn, step)
         following = next_step(Flow.ONBOARDING, step, value)
         if following is None:
             turn.conversation = None
             _ = turn.gettext
-            return Outcome([menu.menu_reply(turn, _(
+            return Outcome([*notes, menu.menu_reply(turn, _(
                 "Thank you, you are all set. You can change your answers at any time "
                 "with /settings.\n\nWhat would you like to do?"))])
         assert turn.conversation is not None
         turn.conversation.step = following
-        return Outcome([questions.ask(turn, following, SCOPE, self._knowledge)])
+        return Outcome([*notes, questions.ask(turn, following, SCOPE, self._knowledge)])
 
     def _declined(self, turn: Turn) -> Outcome:
         """No consent: keep nothing at all, not even the language choice."""

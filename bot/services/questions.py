@@ -10,7 +10,7 @@ from babel.dates import format_date
 from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
 from bot.domain import languages
 from bot.domain.person import Begeleiding
-from bot.domain.questions import UNKNOWN, Step, end_months, end_years
+from bot.domain.questions import UNKNOWN, Step, end_months, end_years, is_valid
 from bot.domain.replies import Reply, rows
 from bot.services.turn import Turn, button
 
@@ -90,6 +90,25 @@ def ask(turn: Turn, step: Step, scope: str, knowledge: Knowledge) -> Reply:
                          (*rows(months, 3), (button(_("I don't know"), scope, step, UNKNOWN),)))
         case Step.CONFIRM:
             raise ValueError("the delete confirmation is asked by the privacy service")
+
+
+def accept(turn: Turn, step: Step, value: str, knowledge: Knowledge) -> bool:
+    """Validate an answer (buttons can be old or forged) and record it when valid."""
+    year = turn.conversation.data.get("year") if turn.conversation else None
+    if not is_valid(step, value, municipalities=knowledge.municipality_ids(),
+                    today=turn.today, year=int(year) if year else None):
+        return False
+    record(turn, step, value)
+    return True
+
+
+def draft_notice(turn: Turn, step: Step) -> list[Reply]:
+    """Said when someone picks a language whose texts are not all reviewed yet."""
+    if step != Step.LANGUAGE or not turn.catalogs.has_drafts(turn.language):
+        return []
+    return [Reply(turn.gettext(
+        "Some texts in this language are drafts that a native speaker has not checked yet. "
+        "If something is unclear, you can switch to another language with /language."))]
 
 
 def record(turn: Turn, step: Step, value: str) -> None:

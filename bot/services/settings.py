@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
 from bot.domain import languages
 from bot.domain.person import Begeleiding
-from bot.domain.questions import Conversation, Flow, Step, is_valid, next_step
+from bot.domain.questions import Conversation, Flow, Step, next_step
 from bot.domain.replies import Outcome, Reply, rows
 from bot.services import questions
 from bot.services.turn import Turn, button
@@ -48,17 +48,16 @@ class SettingsService:
         return conv is not None and conv.flow == Flow.SETTINGS and conv.step == step
 
     def answer(self, turn: Turn, step: Step, value: str) -> Outcome:
-        year = turn.conversation.data.get("year") if turn.conversation else None
-        if not is_valid(step, value, municipalities=self._knowledge.municipality_ids(),
-                        today=turn.today, year=int(year) if year else None):
+        if not questions.accept(turn, step, value, self._knowledge):
             return self.ask(turn, step)
-        questions.record(turn, step, value)
         following = next_step(Flow.SETTINGS, step, value)
         if following is not None and turn.conversation is not None:
             turn.conversation.step = following
             return Outcome([questions.ask(turn, following, SCOPE, self._knowledge)])
         _ = turn.gettext
-        return self.show(turn, _("Saved."))
+        saved = self.show(turn, _("Saved."))
+        saved.replies[0:0] = questions.draft_notice(turn, step)
+        return saved
 
     def _summary(self, turn: Turn, intro: str | None) -> Reply:
         _ = turn.gettext

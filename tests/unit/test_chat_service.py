@@ -252,3 +252,20 @@ async def test_text_between_year_and_month_keeps_the_chosen_year(
     assert "2028" in texts(again) and "s:month:1" in data_of(again)
     await chat.button(ME, "s:month:5")
     assert next(iter(store.state.people.values())).begeleiding_end == date(2028, 5, 1)
+
+
+async def test_picking_tigrinya_says_once_that_some_texts_are_drafts(
+        chat: ChatService, catalogs: BabelCatalogs) -> None:
+    notice = catalogs.translator("ti").gettext(
+        "Some texts in this language are drafts that a native speaker has not checked yet. "
+        "If something is unclear, you can switch to another language with /language.")
+    await chat.command(ME, "start")
+    picked = await chat.button(ME, "o:lang:ti")
+    assert strip_controls(picked.replies[0].text) == notice
+    assert data_of(picked) == ["o:consent:yes", "o:consent:no"]
+    agreed = await chat.button(ME, "o:consent:yes")
+    assert notice not in texts(agreed)
+    other = Caller(43, 43, "ar")
+    await chat.command(other, "start")
+    arabic = await chat.button(other, "o:lang:ar")
+    assert len(arabic.replies) == 1
