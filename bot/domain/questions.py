@@ -48,6 +48,8 @@ def end_years(today: date) -> list[int]:
 
 def end_months(year: int, today: date) -> list[int]:
     """Months still to come in `year` (the current month counts: 'it ends this month')."""
+    if year < today.year:
+        return []
     first = today.month if year == today.year else 1
     return list(range(first, 13))
 

@@ -62,9 +62,15 @@ class ChatService:
             handler = self._commands.get(name.lower())
             if handler is None:
                 return self._not_understood(turn)
-            if name not in ALWAYS_AVAILABLE and not turn.person.onboarded:
+            if turn.person.onboarded or name in ("start", "language"):
+                return await _call(handler, turn)
+            if name not in ALWAYS_AVAILABLE:
                 return self._continue_onboarding(turn)
-            return await _call(handler, turn)
+            outcome = await _call(handler, turn)
+            if turn.conversation is None or turn.conversation.flow == Flow.ONBOARDING:
+                # Answered; now the open question again, so nobody is left without buttons.
+                outcome.replies.append(self._current(turn).replies[-1])
+            return outcome
 
         return await self._run(caller, decide)
 
@@ -127,7 +133,7 @@ class ChatService:
             return None
         if not self.onboarding.is_current(turn, step):
             return self._stale(turn)
-        return self.onboarding.answer(turn, step, action.value)
+        return self.onboarding.answer(turn, step, action.value) or self._stale(turn)
 
     async def _settings_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         if action.name == "open":
@@ -138,7 +144,7 @@ class ChatService:
             return None
         if not self.settings.is_current(turn, step):
             return self._stale(turn)
-        return self.settings.answer(turn, step, action.value)
+        return self.settings.answer(turn, step, action.value) or self._stale(turn)
 
     async def _menu_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         handler = self._menu_entries.get(action.name)
@@ -153,7 +159,10 @@ class ChatService:
             return None
         if not privacy.is_confirming(turn):
             return self._stale(turn)  # an old confirmation must never delete
-        return await privacy.confirm_delete(turn, action.name == "yes")
+        if action.name == "yes":
+            return await privacy.delete_everything(turn)
+        turn.conversation = None
+        return self._repeat(turn, turn.gettext("Nothing was deleted."))
 
     def _current(self, turn: Turn) -> Outcome:
         """Show again where the person is: the open question, or the menu."""

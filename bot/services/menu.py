@@ -62,6 +62,8 @@ def help_text(turn: Turn) -> str:
 
 
 def help_(turn: Turn) -> Outcome:
+    if not turn.person.onboarded:  # the menu comes after the first questions
+        return Outcome([Reply(help_text(turn))])
     return Outcome([menu_reply(turn, help_text(turn))])
 
 

@@ -16,19 +16,23 @@ class Onboarding:
         self._knowledge = knowledge
 
     def start(self, turn: Turn) -> Outcome:
-        """/start: welcome back the onboarded, otherwise resume (or begin) onboarding."""
-        if turn.person.onboarded:
-            turn.conversation = None
-            _ = turn.gettext
-            return Outcome([menu.menu_reply(turn, _(
-                "Welcome back to Wegwijs. What would you like to do?"))])
-        return self.resume(turn)
+        """/start: resume an open onboarding, otherwise welcome back the onboarded."""
+        if self.in_progress(turn) or not turn.person.onboarded:
+            return self.resume(turn)
+        turn.conversation = None
+        _ = turn.gettext
+        return Outcome([menu.menu_reply(turn, _(
+            "Welcome back to Wegwijs. What would you like to do?"))])
+
+    def in_progress(self, turn: Turn) -> bool:
+        return turn.conversation is not None and turn.conversation.flow == Flow.ONBOARDING
 
     def resume(self, turn: Turn, note: str | None = None) -> Outcome:
         """Ask the question the person is at; the first unanswered one when none is open."""
         conv = turn.conversation
         if conv is None or conv.flow != Flow.ONBOARDING:
-            conv = turn.conversation = Conversation(Flow.ONBOARDING, self._first_open(turn))
+            conv = turn.conversation = Conversation(
+                Flow.ONBOARDING, _first_open(turn) or Step.LANGUAGE)
         outcome = Outcome([questions.ask(turn, conv.step, SCOPE, self._knowledge)])
         if note:
             outcome.replies.insert(0, Reply(note))
@@ -38,13 +42,17 @@ class Onboarding:
         conv = turn.conversation
         return conv is not None and conv.flow == Flow.ONBOARDING and conv.step == step
 
-    def answer(self, turn: Turn, step: Step, value: str) -> Outcome:
+    def answer(self, turn: Turn, step: Step, value: str) -> Outcome | None:
+        """Record an answer and ask what is still open; None when the answer is not valid."""
         if not questions.accept(turn, step, value, self._knowledge):
-            return self.resume(turn)
+            return None
         if step == Step.CONSENT and value == "no":
             return self._declined(turn)
         notes = questions.draft_notice(turn, step)
         following = next_step(Flow.ONBOARDING, step, value)
+        if following not in (Step.END_YEAR, Step.END_MONTH):
+            # Not simply the next in line: after /language mid-way, skip what is answered.
+            following = _first_open(turn)
         if following is None:
             turn.conversation = None
             _ = turn.gettext
@@ -63,13 +71,13 @@ class Onboarding:
             "That is fine. We have not kept anything about you. "
             "If you change your mind, send /start."))])
 
-    @staticmethod
-    def _first_open(turn: Turn) -> Step:
-        person = turn.person
-        answered = {
-            Step.LANGUAGE: person.language is not None,
-            Step.CONSENT: person.consented_at is not None,
-            Step.MUNICIPALITY: person.municipality is not None,
-            Step.BEGELEIDING: person.begeleiding is not None,
-        }
-        return next((s for s in ONBOARDING_ORDER if not answered[s]), Step.LANGUAGE)
+
+def _first_open(turn: Turn) -> Step | None:
+    person = turn.person
+    answered = {
+        Step.LANGUAGE: person.language is not None,
+        Step.CONSENT: person.consented_at is not None,
+        Step.MUNICIPALITY: person.municipality is not None,
+        Step.BEGELEIDING: person.begeleiding is not None,
+    }
+    return next((s for s in ONBOARDING_ORDER if not answered[s]), None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.questions import Conversation, Flow, Step
 from bot.domain.replies import Document, Outcome, Reply, rows
-from bot.services import menu, questions
+from bot.services import questions
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.turn import Turn, button
 
@@ -70,10 +70,8 @@ def is_confirming(turn: Turn) -> bool:
     return conv is not None and conv.flow == Flow.DELETE
 
 
-async def confirm_delete(turn: Turn, yes: bool) -> Outcome:
+async def delete_everything(turn: Turn) -> Outcome:
     _ = turn.gettext
-    if not yes:
-        return Outcome([menu.menu_reply(turn, _("Nothing was deleted."))])
     await turn.uow.roles.delete_all_of(turn.person.telegram_id)
     turn.deleted = True
     return Outcome([Reply(_(

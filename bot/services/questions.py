@@ -112,8 +112,10 @@ def draft_notice(turn: Turn, step: Step) -> list[Reply]:
 
 
 def record(turn: Turn, step: Step, value: str) -> None:
-    """Store a (validated) answer on the person or, for the year, in the conversation."""
+    """Store a (validated) answer. A running begeleiding is written only with its end
+    date, so abandoning the year or month question never loses what was stored before."""
     person = turn.person
+    pending = turn.conversation.data if turn.conversation else {}
     match step:
         case Step.LANGUAGE:
             person.language = value
@@ -123,14 +125,14 @@ def record(turn: Turn, step: Step, value: str) -> None:
                 person.consented_at = turn.now
         case Step.MUNICIPALITY:
             person.municipality = value
-        case Step.BEGELEIDING:
-            person.begeleiding = Begeleiding(value)
-            person.begeleiding_end = None
+        case Step.BEGELEIDING if value != Begeleiding.RUNNING:
+            person.begeleiding, person.begeleiding_end = Begeleiding(value), None
+        case Step.END_YEAR if value == UNKNOWN:
+            person.begeleiding, person.begeleiding_end = Begeleiding.RUNNING, None
         case Step.END_YEAR:
-            if turn.conversation is not None and value != UNKNOWN:
-                turn.conversation.data["year"] = value
+            pending["year"] = value
         case Step.END_MONTH:
-            year = turn.conversation.data.get("year") if turn.conversation else None
+            year = pending.get("year")
+            person.begeleiding = Begeleiding.RUNNING
             person.begeleiding_end = (
                 date(int(year), int(value), 1) if year and value != UNKNOWN else None)
-

@@ -47,9 +47,10 @@ class SettingsService:
         conv = turn.conversation
         return conv is not None and conv.flow == Flow.SETTINGS and conv.step == step
 
-    def answer(self, turn: Turn, step: Step, value: str) -> Outcome:
+    def answer(self, turn: Turn, step: Step, value: str) -> Outcome | None:
+        """Record an answer; None when the answer is not valid (old or forged button)."""
         if not questions.accept(turn, step, value, self._knowledge):
-            return self.ask(turn, step)
+            return None
         following = next_step(Flow.SETTINGS, step, value)
         if following is not None and turn.conversation is not None:
             turn.conversation.step = following
