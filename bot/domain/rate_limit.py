@@ -1,8 +1,9 @@
 """Telegram's sending limits as token buckets that hand out delays, not sleeps.
 
 Telegram asks for at most ~1 message per second per chat (short bursts allowed) and about
-30 per second overall. `SendLimiter.reserve` books a slot and says how long to wait before
-using it; the caller sleeps. Pure arithmetic on a clock value so tests need no real time.
+30 per second overall. A sender first waits `chat_delay`, then `global_delay`: the global
+slot is booked only when the message is really about to go, so messages held back by
+their chat never pile onto the global budget. Pure arithmetic on a clock value.
 """
 
 from __future__ import annotations
@@ -46,14 +47,18 @@ class SendLimiter:
         self._chats: dict[int, TokenBucket] = {}
         self._max_tracked = max_tracked_chats
 
-    def reserve(self, chat_id: int, now: float) -> float:
-        """Book one message to `chat_id`; returns seconds to wait before sending it."""
+    def chat_delay(self, chat_id: int, now: float) -> float:
+        """Book one message in `chat_id`'s lane; seconds to wait before `global_delay`."""
         bucket = self._chats.get(chat_id)
         if bucket is None:
             if len(self._chats) >= self._max_tracked:
                 self._forget_idle(now)
             bucket = self._chats[chat_id] = TokenBucket(self._per_chat_rate, self._per_chat_burst)
-        return max(bucket.reserve(now), self._global.reserve(now))
+        return bucket.reserve(now)
+
+    def global_delay(self, now: float) -> float:
+        """Book one message in the global budget; seconds to wait before sending."""
+        return self._global.reserve(now)
 
     def retry_after(self, chat_id: int, seconds: float, now: float) -> None:
         """Telegram answered 429: nothing more to this chat until the wait is over."""

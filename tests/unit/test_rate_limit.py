@@ -2,44 +2,70 @@
 
 from __future__ import annotations
 
+import heapq
 from itertools import pairwise
 
 from bot.domain.rate_limit import SendLimiter
 
 
-def send_times(limiter: SendLimiter, chat: int, count: int, now: float = 0.0) -> list[float]:
-    """When each of `count` messages queued at `now` would go out."""
-    return [now + limiter.reserve(chat, now) for _ in range(count)]
+def simulate(limiter: SendLimiter, queued: list[tuple[float, int]]) -> list[float]:
+    """Send times for messages (queued_at, chat), as the Sender's two waits produce them:
+    first the chat's lane, then the global budget, with wake-ups in time order."""
+    events = [(at, i, "chat", chat) for i, (at, chat) in enumerate(queued)]
+    heapq.heapify(events)
+    sent: list[float] = []
+    while events:
+        now, i, phase, chat = heapq.heappop(events)
+        if phase == "chat":
+            heapq.heappush(events, (now + limiter.chat_delay(chat, now), i, "global", chat))
+        elif phase == "global":
+            heapq.heappush(events, (now + limiter.global_delay(now), i, "send", chat))
+        else:
+            sent.append(now)
+    return sorted(sent)
 
 
 def test_a_short_burst_then_one_per_second_per_chat() -> None:
     limiter = SendLimiter(global_rate=25, per_chat_rate=1, per_chat_burst=3)
-    times = send_times(limiter, chat=1, count=6)
+    times = simulate(limiter, [(0.0, 1)] * 6)
     assert times[:3] == [0.0, 0.0, 0.0]
     assert [round(t, 6) for t in times[3:]] == [1.0, 2.0, 3.0]
 
 
 def test_chats_do_not_wait_for_each_other() -> None:
     limiter = SendLimiter(global_rate=25, per_chat_rate=1, per_chat_burst=1)
-    assert limiter.reserve(1, 0.0) == 0.0
-    assert limiter.reserve(2, 0.0) == 0.0
-    assert limiter.reserve(1, 0.0) > 0.0
+    assert limiter.chat_delay(1, 0.0) == 0.0
+    assert limiter.chat_delay(2, 0.0) == 0.0
+    assert limiter.chat_delay(1, 0.0) > 0.0
 
 
 def test_the_global_cap_spreads_a_broadcast() -> None:
     limiter = SendLimiter(global_rate=25, per_chat_rate=1, per_chat_burst=3)
-    times = [limiter.reserve(chat, 0.0) for chat in range(100)]
+    times = simulate(limiter, [(0.0, chat) for chat in range(100)])
     # 25 go at once (the global bucket's burst), the other 75 over the next 3 seconds.
     assert sum(t == 0.0 for t in times) == 25
     assert max(times) == 3.0
     assert all(later >= earlier for earlier, later in pairwise(times))
 
 
+def test_messages_held_by_their_chat_do_not_overrun_the_global_cap() -> None:
+    limiter = SendLimiter(global_rate=25, per_chat_rate=1, per_chat_burst=3)
+    queued = [(0.0, chat) for chat in range(10) for _ in range(5)]
+    queued += [(2.0, 100 + chat) for chat in range(25)]
+    times = simulate(limiter, queued)
+    assert len(times) == len(queued)
+    # A token bucket of 25 at 25/s never lets more than 25 + 25*T through in T seconds.
+    for start in times:
+        in_window = sum(start <= t < start + 1.0 for t in times)
+        assert in_window <= 50, (start, in_window)
+    assert max(sum(t == at for t in times) for at in set(times)) <= 25
+
+
 def test_sustained_rate_per_chat_is_one_per_second() -> None:
     limiter = SendLimiter(per_chat_rate=1, per_chat_burst=3)
     now, sent = 0.0, 0
     while now < 60.0:
-        now += limiter.reserve(7, now)
+        now += limiter.chat_delay(7, now)
         sent += 1
     assert 60 <= sent <= 64  # 60 s at 1/s plus the initial burst
 
@@ -47,14 +73,14 @@ def test_sustained_rate_per_chat_is_one_per_second() -> None:
 def test_retry_after_blocks_only_that_chat() -> None:
     limiter = SendLimiter()
     limiter.retry_after(5, 7.0, now=10.0)
-    assert limiter.reserve(5, 10.0) == 7.0
-    assert limiter.reserve(6, 10.0) == 0.0
-    assert limiter.reserve(5, 17.5) == 0.0
+    assert limiter.chat_delay(5, 10.0) == 7.0
+    assert limiter.chat_delay(6, 10.0) == 0.0
+    assert limiter.chat_delay(5, 17.5) == 0.0
 
 
 def test_idle_chats_are_forgotten_to_bound_memory() -> None:
     limiter = SendLimiter(max_tracked_chats=100)
     for chat in range(100):
-        limiter.reserve(chat, 0.0)
-    limiter.reserve(1000, 60.0)  # a minute later every bucket is full again
+        limiter.chat_delay(chat, 0.0)
+    limiter.chat_delay(1000, 60.0)  # a minute later every bucket is full again
     assert limiter.tracked_chats() == 1

@@ -113,3 +113,31 @@ async def test_user_text_is_escaped_before_sending(chat_escape: str = "<b>&</b>"
     sender, bot, _, _ = make()
     assert await sender.send(1, Reply(f"You wrote: {escape(chat_escape)}"))
     assert bot.calls[0][1]["text"] == "You wrote: &lt;b&gt;&amp;&lt;/b&gt;"
+
+
+async def test_server_errors_are_retried_with_a_capped_backoff() -> None:
+    from aiogram.exceptions import TelegramServerError
+
+    sender, bot, _, fake_time = make([TelegramServerError(METHOD, "Bad Gateway")] * 2)
+    assert await sender.send(1, Reply("hello"))
+    assert len(bot.calls) == 3 and max(fake_time.sleeps) <= 8.0
+
+
+async def test_too_large_is_refused_without_retries() -> None:
+    from aiogram.exceptions import TelegramEntityTooLarge
+
+    sender, bot, _, _ = make([TelegramEntityTooLarge(METHOD, "Request Entity Too Large")])
+    assert not await sender.send(1, Reply("hello", document=Document("x.json", b"{}")))
+    assert len(bot.calls) == 1
+
+
+async def test_a_very_long_flood_wait_drops_the_message_instead_of_blocking() -> None:
+    sender, bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
+    assert not await sender.send(1, Reply("hello"))
+    assert len(bot.calls) == 1 and sum(fake_time.sleeps) < 60
+
+
+async def test_every_attempt_fails_then_gives_up() -> None:
+    sender, bot, _, _ = make([TelegramRetryAfter(METHOD, "Too Many Requests", 1)] * 10)
+    assert not await sender.send(1, Reply("hello"))
+    assert len(bot.calls) == 5

@@ -24,7 +24,7 @@ async def deliver(sender: Sender, chat_id: int, outcome: Outcome) -> None:
 async def answer_button(query: CallbackQuery, sender: Sender, outcome: Outcome) -> None:
     """Acknowledge the press (stops the client's spinner), retire the old keyboard, reply."""
     notice = outcome.notice[:NOTICE_LIMIT] if outcome.notice else None
-    await query.answer(notice)
+    await sender.acknowledge(query.id, notice)
     message = query.message
     if isinstance(message, Message):
         await sender.drop_keyboard(message.chat.id, message.message_id)

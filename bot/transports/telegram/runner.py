@@ -9,6 +9,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, ErrorEvent, Message
 
 from bot.app import App, build_app
@@ -51,7 +52,7 @@ async def on_error(event: ErrorEvent, chat: ChatService, sender: Sender) -> None
     update = event.update
     if update.callback_query is not None:
         query = update.callback_query
-        await query.answer()
+        await sender.acknowledge(query.id)  # may have been answered before the crash
         chat_id = query.message.chat.id if query.message else query.from_user.id
         await deliver(sender, chat_id, await chat.failure(caller_of(query.from_user, chat_id)))
     elif isinstance(update.message, Message) and update.message.from_user is not None:
@@ -88,7 +89,10 @@ class TelegramRunner:
             try:
                 me = await bot.get_me()
                 log.info("serving Telegram as @%s", me.username)
-                await publish_profile(bot, app)
+                try:
+                    await publish_profile(bot, app)
+                except TelegramAPIError as exc:  # cosmetic: never a reason not to serve
+                    log.warning("could not publish commands and description: %s", exc)
                 await bot.delete_webhook(drop_pending_updates=False)
                 await self.dispatcher.start_polling(
                     bot, handle_signals=handle_signals, close_bot_session=True,

@@ -17,10 +17,13 @@ from typing import Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 5
+MAX_RETRY_AFTER = 60  # seconds; longer flood waits drop the message instead of blocking
+MAX_BACKOFF = 8.0
 
 
 class Unreachable(Protocol):
@@ -78,22 +83,36 @@ class Sender:
                 return False
         return True
 
+    async def acknowledge(self, query_id: str, notice: str | None = None) -> None:
+        """Answer a button press (stops the client's spinner). Not a chat message, so no
+        per-chat lane; an old or already answered query is not worth an error."""
+        try:
+            await self._bot.answer_callback_query(query_id, text=notice)
+        except TelegramAPIError as exc:
+            log.info("could not answer a button press: %s", exc.message)
+
     async def drop_keyboard(self, chat_id: int, message_id: int) -> None:
         """Remove the buttons of a message that was answered, so they cannot go stale."""
         await self._call(chat_id, lambda: self._bot.edit_message_reply_markup(
             chat_id=chat_id, message_id=message_id, reply_markup=None))
 
+    async def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            await self._sleep(seconds)
+
     async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]]) -> bool:
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            delay = self._limiter.reserve(chat_id, self._clock())
-            if delay > 0:
-                await self._sleep(delay)
+            await self._wait(self._limiter.chat_delay(chat_id, self._clock()))
+            await self._wait(self._limiter.global_delay(self._clock()))
             try:
                 await request()
                 return True
             except TelegramRetryAfter as exc:
-                log.warning("429 for a chat: waiting %s s (attempt %s)", exc.retry_after, attempt)
                 self._limiter.retry_after(chat_id, float(exc.retry_after), self._clock())
+                if exc.retry_after > MAX_RETRY_AFTER:  # don't hold the person's turn that long
+                    log.error("429 with retry_after %s s: message dropped", exc.retry_after)
+                    return False
+                log.warning("429 for a chat: waiting %s s (attempt %s)", exc.retry_after, attempt)
             except TelegramForbiddenError:
                 log.info("a person blocked the bot; marking them unreachable")
                 await self._reachability.unreachable(chat_id)
@@ -104,8 +123,11 @@ class Sender:
                 elif "message is not modified" not in exc.message:
                     log.error("Telegram refused a request: %s", exc.message)
                 return False
-            except TelegramNetworkError as exc:
-                log.warning("network error talking to Telegram: %s", exc)
-                await self._sleep(min(2.0 ** attempt, 30.0))
+            except TelegramEntityTooLarge as exc:  # a network error subclass; retrying is futile
+                log.error("Telegram refused a too large request: %s", exc.message)
+                return False
+            except (TelegramNetworkError, TelegramServerError) as exc:
+                log.warning("Telegram unreachable or failing (%s); retrying", exc)
+                await self._sleep(min(2.0 ** attempt, MAX_BACKOFF))
         log.error("giving up on a message after %s attempts", MAX_ATTEMPTS)
         return False
