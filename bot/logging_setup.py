@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+_FORMATTER = logging.Formatter()
+
 
 class RedactToken(logging.Filter):
     def __init__(self, secret: str) -> None:
@@ -13,8 +15,15 @@ class RedactToken(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if self._secret in message:
-            record.msg = message.replace(self._secret, "<token>")
-            record.args = None
+            record.msg, record.args = message.replace(self._secret, "<token>"), None
+        # Tracebacks are formatted later from exc_info; format them now, redacted, so the
+        # handler uses this text (Formatter reuses record.exc_text when it is set).
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = record.exc_text.replace(self._secret, "<token>")
+        if record.stack_info:
+            record.stack_info = record.stack_info.replace(self._secret, "<token>")
         return True
 
 

@@ -20,7 +20,7 @@ class ContentError(Exception):
 class Municipality(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z0-9-]{2,40}$")
+    id: str = Field(pattern=r"^[a-z0-9-]{2,24}$")  # fits callback data (bot.domain.actions)
     name: str = Field(min_length=2)
     website: HttpUrl
 

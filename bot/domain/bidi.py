@@ -10,6 +10,8 @@ import re
 FSI = "\u2068"
 PDI = "\u2069"
 LRM = "\u200e"
+RLM = "\u200f"
+_RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 def isolate(fragment: str) -> str:
@@ -20,7 +22,7 @@ def isolate(fragment: str) -> str:
 
 def strip_controls(text: str) -> str:
     """Remove bidi controls, e.g. for comparisons and plain-text terminals."""
-    for ch in (FSI, PDI, LRM, "\u200f", "\u2066", "\u2067"):
+    for ch in (FSI, PDI, LRM, RLM, "\u2066", "\u2067"):
         text = text.replace(ch, "")
     return text
 
@@ -34,6 +36,9 @@ _LTR_RUN = re.compile(
 _KEEP = re.compile("(<[^>]*>|&#?[A-Za-z0-9]+;|\u2068[^\u2069]*\u2069)")
 
 
+_KEEP_TAGS = re.compile(r"<[^>]*>")
+
+
 def protect_ltr_runs(html_text: str) -> str:
     """Isolate every left-to-right run in an RTL message, outside tags and entities.
 
@@ -43,4 +48,16 @@ def protect_ltr_runs(html_text: str) -> str:
     parts = _KEEP.split(html_text)
     for i in range(0, len(parts), 2):  # even indexes are text, odd ones kept
         parts[i] = _LTR_RUN.sub(lambda m: isolate(m.group(0)), parts[i])
-    return "".join(parts)
+    return "\n".join(_rtl_start(line) for line in "".join(parts).split("\n"))
+
+
+def _rtl_start(line: str) -> str:
+    """A right-to-left mark before an RTL line that opens with something else ("/delete ...",
+    "Wegwijs ..."): clients that ignore rule P2 then still lay the line out right-to-left.
+    Lines without RTL letters (an English line in the language picker) stay as they are."""
+    if not _RTL_LETTER.search(line) or line.startswith(RLM):
+        return line
+    visible = _KEEP_TAGS.sub("", line).lstrip()
+    if visible and _RTL_LETTER.match(visible):
+        return line
+    return RLM + line

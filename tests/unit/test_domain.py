@@ -118,3 +118,13 @@ def test_command_names() -> None:
     assert command_name("/Start@wegwijs_bot payload") == "start"
     assert command_name("/") is None and command_name("hello") is None
     assert command_name("/مرحبا") is None
+
+
+def test_rtl_lines_that_open_with_latin_get_a_right_to_left_mark() -> None:
+    from bot.domain.bidi import RLM
+
+    text = "/mydata يرسل لك كل ما نحفظه عنك.\nWegwijs مساعد مستقل.\nاكتب /delete\nChoose your language."
+    lines = protect_ltr_runs(text).split("\n")
+    assert lines[0].startswith(RLM + FSI) and lines[1].startswith(RLM + FSI)
+    assert not lines[2].startswith(RLM)  # opens with an Arabic letter already
+    assert not lines[3].startswith(RLM)  # an English line in the picker stays left-to-right

@@ -48,3 +48,16 @@ def test_token_is_redacted_from_log_records() -> None:
                                "POST https://api.telegram.org/bot%s/getMe failed", (TOKEN,), None)
     RedactToken(TOKEN).filter(record)
     assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+
+
+def test_token_is_redacted_from_tracebacks() -> None:
+    import sys
+
+    try:
+        raise RuntimeError(f"cannot reach https://api.telegram.org/bot{TOKEN}/getMe")
+    except RuntimeError:
+        record = logging.LogRecord("aiogram", logging.ERROR, __file__, 1, "failed", (),
+                                   sys.exc_info())
+    RedactToken(TOKEN).filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "cannot reach" in formatted and TOKEN not in formatted
