@@ -123,7 +123,8 @@ def test_command_names() -> None:
 def test_rtl_lines_that_open_with_latin_get_a_right_to_left_mark() -> None:
     from bot.domain.bidi import RLM
 
-    text = "/mydata يرسل لك كل ما نحفظه عنك.\nWegwijs مساعد مستقل.\nاكتب /delete\nChoose your language."
+    text = ("/mydata يرسل لك كل ما نحفظه عنك.\nWegwijs مساعد مستقل.\nاكتب /delete\n"
+            "Choose your language.")
     lines = protect_ltr_runs(text).split("\n")
     assert lines[0].startswith(RLM + FSI) and lines[1].startswith(RLM + FSI)
     assert not lines[2].startswith(RLM)  # opens with an Arabic letter already
