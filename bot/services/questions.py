@@ -31,7 +31,8 @@ def privacy_notice(turn: Turn) -> str:
           "or your benefits (uitkering, toeslagen)."),
         _("<b>What we store</b>\n"
           "• your Telegram user number, so the bot can answer you\n"
-          "• the language, municipality and end of begeleiding you choose here\n"
+          "• the language, municipality and begeleiding answers you choose here\n"
+          "• when you started and last used Wegwijs, and where you are in a conversation\n"
           "We do not store your name or your phone number."),
         _("<b>Who can see it</b>\n"
           "Only the small team that runs this bot. We never sell or share it."),
