@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -14,13 +14,17 @@ from bot.content.check import check_content
 from bot.domain import languages
 from bot.domain.incoming import Caller
 from bot.domain.person import Role, RoleGrant
+from bot.services.chat import utc_now
+from bot.services.roles import RolesService
 from bot.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Wegwijs: a multilingual Telegram assistant for newcomers.",
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 roles_app = typer.Typer(help="Appoint coordinators and sleutelpersonen.", no_args_is_help=True)
-content_app = typer.Typer(help="Check the content in flows/, knowledge/ and locales/.",
+content_app = typer.Typer(help="Check the content in knowledge/ and locales/.",
                           no_args_is_help=True)
 i18n_app = typer.Typer(help="Translation status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -103,16 +107,15 @@ def roles_grant(
     municipality: Annotated[str, typer.Option(help="Municipality id, e.g. leiden.")],
 ) -> None:
     """Give someone a role in a municipality."""
-    from bot.content.knowledge import Knowledge
+    from bot.services.roles import UnknownMunicipality
 
-    settings = _settings()
-    knowledge = Knowledge.load(settings.knowledge_dir)
-    if knowledge.municipality(municipality) is None:
-        ids = ", ".join(m.id for m in knowledge.municipalities)
-        raise typer.BadParameter(f"unknown municipality; choose one of {ids}",
-                                 param_hint="--municipality")
-    grant = RoleGrant(telegram_id, role, municipality, datetime.now(UTC))
-    added = asyncio.run(_with_uow(settings, lambda uow: uow.roles.grant(grant), commit=True))
+    async def grant(roles: RolesService) -> bool:
+        return await roles.grant(telegram_id, role, municipality)
+
+    try:
+        added = _with_roles(_settings(), grant)
+    except UnknownMunicipality as exc:
+        raise typer.BadParameter(str(exc), param_hint="--municipality") from exc
     typer.echo(f"Granted {role.value} in {municipality} to {telegram_id}." if added
                else f"{telegram_id} already is {role.value} in {municipality}.")
 
@@ -120,8 +123,10 @@ def roles_grant(
 @roles_app.command("list")
 def roles_list() -> None:
     """Show everyone with a role."""
-    settings = _settings()
-    grants = asyncio.run(_with_uow(settings, lambda uow: uow.roles.all()))
+    async def everyone(roles: RolesService) -> list[RoleGrant]:
+        return await roles.everyone()
+
+    grants = _with_roles(_settings(), everyone)
     if not grants:
         typer.echo("Nobody has a role yet. Use `wegwijs roles grant`.")
     for g in grants:
@@ -131,7 +136,7 @@ def roles_list() -> None:
 
 @content_app.command("check")
 def content_check() -> None:
-    """Validate flows/, knowledge/ and locales/; exits 1 and names file and line on errors."""
+    """Validate knowledge/ and locales/; exits 1 and names file and line on errors."""
     settings = Settings()
     problems = check_content(settings.content_dir)
     for problem in problems:
@@ -156,19 +161,20 @@ def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.missing:>9}")
 
 
-async def _with_uow(settings: Settings, action, commit: bool = False):  # type: ignore[no-untyped-def]
+def _with_roles(settings: Settings, use: Callable[[RolesService], Awaitable[T]]) -> T:
+    from bot.content.knowledge import Knowledge
     from bot.storage.database import Database
 
-    database = Database(settings.db_url)
-    try:
-        await database.migrate()
-        async with database.uow() as uow:
-            result = await action(uow)
-            if commit:
-                await uow.commit()
-            return result
-    finally:
-        await database.dispose()
+    async def go() -> T:
+        database = Database(settings.db_url)
+        try:
+            await database.migrate()
+            knowledge = Knowledge.load(settings.knowledge_dir)
+            return await use(RolesService(database.uow, knowledge, utc_now))
+        finally:
+            await database.dispose()
+
+    return asyncio.run(go())
 
 
 def main() -> None:

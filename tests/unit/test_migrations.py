@@ -23,9 +23,25 @@ def schema_diff(connection: Connection) -> list[object]:
     return list(compare_metadata(MigrationContext.configure(connection), Base.metadata))
 
 
+def revisions() -> list[tuple[str, str]]:
+    """(revision, the one before it or "base"), oldest first."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.database import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    ordered = list(reversed(list(script.walk_revisions())))
+    return [(r.revision, str(r.down_revision or "base")) for r in ordered]
+
+
 async def stairway(url: str) -> None:
+    """Every revision: up, down one step, up again (catches broken downgrades early)."""
     engine = make_engine(url)
     try:
+        for revision, previous in revisions():
+            await migrate(engine, revision)
+            await migrate(engine, previous, downgrade=True)
+            await migrate(engine, revision)
         await migrate(engine)
         async with engine.connect() as conn:
             assert await conn.run_sync(tables) == set(Base.metadata.tables)
