@@ -52,11 +52,17 @@ def protect_ltr_runs(html_text: str) -> str:
 
 
 def _rtl_start(line: str) -> str:
-    """A right-to-left mark before an RTL line that opens with something else ("/delete ...",
-    "Wegwijs ..."): clients that ignore rule P2 then still lay the line out right-to-left.
-    Lines without RTL letters (an English line in the language picker) stay as they are."""
-    if not _RTL_LETTER.search(line) or line.startswith(RLM):
+    """Make each line of an RTL message read in its own direction, also in clients that
+    lay out a whole message in one direction or ignore rule P2:
+    - an RTL line that opens with something else ("/delete ...", "Wegwijs ...") gets a
+      right-to-left mark;
+    - a line without RTL letters (the English line of the language picker) is isolated
+      whole, so its final full stop stays at its end."""
+    if line.startswith(RLM) or not line.strip():
         return line
+    if not _RTL_LETTER.search(line):
+        return line if "<" in line or line.startswith(FSI) and line.endswith(PDI) \
+            else isolate(strip_controls(line))
     visible = _KEEP_TAGS.sub("", line).lstrip()
     if visible and _RTL_LETTER.match(visible):
         return line

@@ -128,4 +128,5 @@ def test_rtl_lines_that_open_with_latin_get_a_right_to_left_mark() -> None:
     lines = protect_ltr_runs(text).split("\n")
     assert lines[0].startswith(RLM + FSI) and lines[1].startswith(RLM + FSI)
     assert not lines[2].startswith(RLM)  # opens with an Arabic letter already
-    assert not lines[3].startswith(RLM)  # an English line in the picker stays left-to-right
+    # An English line in the picker is isolated whole: its full stop stays at its end.
+    assert lines[3] == f"{FSI}Choose your language.{PDI}"
