@@ -13,7 +13,7 @@ from bot.content.catalogs import SOURCE_LANGUAGE, po_path, read_catalog
 from bot.content.knowledge import ContentError, Knowledge
 from bot.domain import languages
 
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+_FORMAT_FIELD = re.compile(r"\{[a-z_]+\}")
 _TAG = re.compile(r"</?[a-z]+")
 _COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
@@ -83,7 +83,7 @@ def _check_message(lang: str, message: Message) -> list[str]:
     problems = []
     if message.fuzzy and lang != "ti":
         problems.append(f"{label} is marked fuzzy; only Tigrinya drafts may be")
-    if sorted(_PLACEHOLDER.findall(source)) != sorted(_PLACEHOLDER.findall(text)):
+    if sorted(_FORMAT_FIELD.findall(source)) != sorted(_FORMAT_FIELD.findall(text)):
         problems.append(f"{label}: placeholders differ from the English text")
     if Counter(_TAG.findall(source)) != Counter(_TAG.findall(text)):
         problems.append(f"{label}: HTML tags differ from the English text")

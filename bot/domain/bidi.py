@@ -61,8 +61,7 @@ def _rtl_start(line: str) -> str:
     if line.startswith(RLM) or not line.strip():
         return line
     if not _RTL_LETTER.search(line):
-        return line if "<" in line or line.startswith(FSI) and line.endswith(PDI) \
-            else isolate(strip_controls(line))
+        return line if "<" in line else isolate(strip_controls(line))
     visible = _KEEP_TAGS.sub("", line).lstrip()
     if visible and _RTL_LETTER.match(visible):
         return line

@@ -58,8 +58,10 @@ class ChatService:
     # -- entry points -------------------------------------------------------------------
 
     async def command(self, caller: Caller, name: str) -> Outcome:
+        name = name.lower()
+
         async def decide(turn: Turn) -> Outcome:
-            handler = self._commands.get(name.lower())
+            handler = self._commands.get(name)
             if handler is None:
                 return self._not_understood(turn)
             if turn.person.onboarded or name in ("start", "language"):
