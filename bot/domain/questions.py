@@ -42,6 +42,14 @@ ONBOARDING_ORDER: tuple[Step, ...] = (
 )
 
 
+def as_step(value: str) -> Step | None:
+    """A stored or pressed step id as a Step; None when it is no (longer a) step."""
+    try:
+        return Step(value)
+    except ValueError:
+        return None
+
+
 def end_years(today: date) -> list[int]:
     return [today.year + i for i in range(YEARS_AHEAD)]
 
@@ -95,8 +103,11 @@ def next_step(flow: Flow, step: Step, value: str) -> Step | None:
 
 @dataclass
 class Conversation:
-    """Where a person is: which flow, which step, and the answers collected so far."""
+    """Where a person is: which flow, which step, and the answers collected so far.
 
-    flow: Flow
-    step: Step
+    `flow` is a Flow for the built-in questions, or "topic:<id>" for an explainer flow
+    from flows/; `step` is a Step or that flow's step id."""
+
+    flow: str
+    step: str
     data: dict[str, str] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from bot.content.knowledge import Knowledge
 from bot.domain import actions, languages
 from bot.domain.bidi import protect_ltr_runs
 from bot.domain.incoming import Caller
-from bot.domain.questions import Flow, Step
+from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Button, Outcome, Reply
 from bot.services import menu, privacy
 from bot.services.onboarding import Onboarding
@@ -130,7 +130,7 @@ class ChatService:
         return outcome
 
     async def _onboarding_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
-        step = _step(action.name)
+        step = as_step(action.name)
         if step is None:
             return None
         if not self.onboarding.is_current(turn, step):
@@ -141,7 +141,7 @@ class ChatService:
         if action.name == "open":
             return self.settings.open(turn, action.value) if turn.person.onboarded \
                 else self._stale(turn)
-        step = _step(action.name)
+        step = as_step(action.name)
         if step is None:
             return None
         if not self.settings.is_current(turn, step):
@@ -171,8 +171,8 @@ class ChatService:
         conv = turn.conversation
         if not turn.person.onboarded or (conv is not None and conv.flow == Flow.ONBOARDING):
             return self.onboarding.resume(turn)
-        if conv is not None and conv.flow == Flow.SETTINGS:
-            return self.settings.ask(turn, conv.step)
+        if conv is not None and conv.flow == Flow.SETTINGS and (step := as_step(conv.step)):
+            return self.settings.ask(turn, step)
         if conv is not None and conv.flow == Flow.DELETE:
             return privacy.ask_delete(turn)
         return menu.show(turn)
@@ -241,13 +241,6 @@ class ChatService:
                 else:
                     await uow.conversations.put(person.id, turn.conversation, now)
             await uow.commit()
-
-
-def _step(name: str) -> Step | None:
-    try:
-        return Step(name)
-    except ValueError:
-        return None
 
 
 async def _call(handler: Handler, turn: Turn) -> Outcome:

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from bot.content.knowledge import Knowledge
-from bot.domain.questions import ONBOARDING_ORDER, Conversation, Flow, Step, next_step
+from bot.domain.questions import (
+    ONBOARDING_ORDER,
+    Conversation,
+    Flow,
+    Step,
+    as_step,
+    next_step,
+)
 from bot.domain.replies import Outcome, Reply
 from bot.services import menu, questions
 from bot.services.turn import Turn
@@ -30,10 +37,11 @@ class Onboarding:
     def resume(self, turn: Turn, note: str | None = None) -> Outcome:
         """Ask the question the person is at; the first unanswered one when none is open."""
         conv = turn.conversation
-        if conv is None or conv.flow != Flow.ONBOARDING:
-            conv = turn.conversation = Conversation(
-                Flow.ONBOARDING, _first_open(turn) or Step.LANGUAGE)
-        outcome = Outcome([questions.ask(turn, conv.step, SCOPE, self._knowledge)])
+        step = as_step(conv.step) if conv is not None and conv.flow == Flow.ONBOARDING else None
+        if step is None:
+            step = _first_open(turn) or Step.LANGUAGE
+            turn.conversation = Conversation(Flow.ONBOARDING, step)
+        outcome = Outcome([questions.ask(turn, step, SCOPE, self._knowledge)])
         if note:
             outcome.replies.insert(0, Reply(note))
         return outcome

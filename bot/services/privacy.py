@@ -110,4 +110,4 @@ def _iso(moment: datetime | None) -> str | None:
 def _conversation(conv: Conversation | None) -> dict[str, Any] | None:
     if conv is None:
         return None
-    return {"flow": conv.flow.value, "step": conv.step.value, "answers": conv.data}
+    return {"flow": str(conv.flow), "step": str(conv.step), "answers": conv.data}

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.person import Begeleiding, Person, Role, RoleGrant
-from bot.domain.questions import Conversation, Flow, Step
+from bot.domain.questions import Conversation
 from bot.storage.models import ConversationRow, PersonRow, RoleRow
 
 
@@ -93,17 +93,18 @@ class SqlConversations:
         if row is None:
             return None
         try:
-            return Conversation(Flow(row.flow), Step(row.step), json.loads(row.data or "{}"))
+            data = json.loads(row.data or "{}")
         except ValueError:
-            return None  # a flow or step that no longer exists: start afresh
+            data = {}
+        return Conversation(row.flow, row.step, data)
 
     async def put(self, person_id: int, conversation: Conversation, now: datetime) -> None:
         row = await self._s.get(ConversationRow, person_id)
         if row is None:
             row = ConversationRow(person_id=person_id)
             self._s.add(row)
-        row.flow = conversation.flow.value
-        row.step = conversation.step.value
+        row.flow = str(conversation.flow)
+        row.step = str(conversation.step)
         row.data = json.dumps(conversation.data, ensure_ascii=False)
         row.updated_at = now
         await self._s.flush()

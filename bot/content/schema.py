@@ -1,0 +1,193 @@
+"""The shape of the content files in flows/ and knowledge/, validated with pydantic.
+
+English is the source language of every text here; translations live in the gettext
+catalogs (the YAML extractor in bot.content.extract pulls these texts out).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+# Ids end up in callback data (64 bytes): keep them short, ascii, lowercase.
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")]
+Text = Annotated[str, Field(min_length=1, max_length=3000)]
+Label = Annotated[str, Field(min_length=1, max_length=60)]
+FACT_REF = re.compile(r"\{fact:([a-z0-9_]+)\}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Category(StrEnum):
+    """What an organisation helps with; flows show organisations by category."""
+
+    ADMIN = "admin"  # letters, forms, DigiD, toeslagen, taxes: help with paperwork
+    BEGELEIDING = "begeleiding"
+    CHILDREN = "children"
+    DEBTS = "debts"
+    DISCRIMINATION = "discrimination"
+    EMERGENCY = "emergency"
+    FAMILY = "family"
+    HEALTH = "health"
+    HOUSING = "housing"
+    INBURGERING = "inburgering"
+    LANGUAGE = "language"
+    LEGAL = "legal"
+    MEETING = "meeting"  # meeting people, buddies, community
+    WORK = "work"
+
+
+# -- knowledge ------------------------------------------------------------------------
+
+
+class Source(Strict):
+    url: HttpUrl
+    last_checked: date
+
+
+class GlossaryTerm(Strict):
+    term: Annotated[str, Field(min_length=2, max_length=60)]  # Dutch, as on letters
+    variants: list[str] = []  # plurals, spellings, compound forms people may type
+    explanation: Text  # plain English, short sentences
+    flow: Id | None = None  # a flow that explains more
+    source: HttpUrl
+
+    @property
+    def id(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.term.lower()).strip("-")[:24]
+
+
+class Glossary(Strict):
+    last_checked: date
+    terms: list[GlossaryTerm] = Field(min_length=1)
+
+
+class FactValue(Strict):
+    year: int
+    value: float
+    source: HttpUrl
+    last_checked: date
+
+
+class Fact(Strict):
+    description: Text
+    unit: Literal["EUR", "EUR/month", "EUR/year", "days", "weeks", "months", "years", "hours",
+                  "percent"]
+    values: list[FactValue] = Field(min_length=1)
+
+
+class Facts(Strict):
+    facts: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]+$")], Fact]
+
+
+class Organisation(Strict):
+    id: Id
+    name: Annotated[str, Field(min_length=2, max_length=80)]
+    description: Text  # what they do, plain English
+    categories: list[Category] = Field(min_length=1)
+    languages: list[Literal["ar", "ti", "en", "nl"]] = []  # languages help is offered in
+    # Contact details only where verified from an official or the organisation's own source.
+    website: HttpUrl | None = None
+    phone: str | None = None
+    source: Annotated[str, Field(min_length=3)]  # a URL or "seeds/<file>" it comes from
+    last_checked: date
+
+
+class Organisations(Strict):
+    organisations: list[Organisation]
+
+
+class CalendarEntry(Strict):
+    id: Id
+    months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
+    text: Text
+    flow: Id | None = None
+    source: HttpUrl
+
+
+class Calendar(Strict):
+    last_checked: date
+    entries: list[CalendarEntry]
+
+
+class Synonyms(Strict):
+    """Words people use for a topic, per language: search finds the flow through them."""
+
+    synonyms: dict[Id, dict[Literal["ar", "ti", "en", "nl"], list[str]]]
+
+
+# -- flows ----------------------------------------------------------------------------
+
+
+class Link(Strict):
+    url: HttpUrl
+    label: Label
+
+
+class Option(Strict):
+    id: Id
+    label: Label
+    next: Id
+
+
+class Step(Strict):
+    """One screen. `kind` decides which other fields apply (checked below)."""
+
+    kind: Literal["message", "choice", "goto", "organisations", "glossary", "handoff"]
+    text: Text | None = None
+    link: Link | None = None
+    next: Id | None = None  # message, organisations, glossary: the step after "Next"
+    options: list[Option] = []  # choice
+    flow: Id | None = None  # goto: another flow
+    category: Category | None = None  # organisations
+    term: str | None = None  # glossary: a Dutch term from knowledge/glossary.yaml
+
+    @model_validator(mode="after")
+    def _fields_fit_the_kind(self) -> Step:
+        needs = {"message": ["text"], "choice": ["text", "options"], "goto": ["flow"],
+                 "organisations": ["category"], "glossary": ["term"], "handoff": ["text"]}
+        missing = [f for f in needs[self.kind] if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"a {self.kind} step needs {', '.join(missing)}")
+        if self.kind != "choice" and self.options:
+            raise ValueError(f"only choice steps have options, not {self.kind}")
+        if self.kind == "choice" and self.next:
+            raise ValueError("a choice step continues through its options, not next")
+        if self.kind == "choice" and len({o.id for o in self.options}) != len(self.options):
+            raise ValueError("option ids must be unique")
+        return self
+
+
+class Flow(Strict):
+    id: Id
+    title: Label  # the topic as shown in menus and search results
+    summary: Text  # one sentence: what this topic helps with (also used by search)
+    sources: list[HttpUrl] = Field(min_length=1)
+    last_checked: date
+    start: Id
+    steps: dict[Id, Step] = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _not_too_many(cls, steps: dict[str, Step]) -> dict[str, Step]:
+        if len(steps) > 60:
+            raise ValueError("a flow of more than 60 steps should be split")
+        return steps
+
+    @model_validator(mode="after")
+    def _links_resolve(self) -> Flow:
+        if self.start not in self.steps:
+            raise ValueError(f"start step {self.start!r} does not exist")
+        for step_id, step in self.steps.items():
+            targets = [step.next] if step.next else []
+            targets += [o.next for o in step.options]
+            for target in targets:
+                if target not in self.steps:
+                    raise ValueError(f"step {step_id!r} goes to {target!r}, which does not exist")
+        return self
