@@ -36,7 +36,7 @@ lint: $(STAMP)
 
 ## Extract translatable strings into locales/messages.pot and update the catalogs.
 i18n: $(STAMP)
-	$(BIN)/pybabel extract -F locales/babel.cfg -k _ -k gettext -k ngettext:1,2 \
+	$(BIN)/pybabel extract -F locales/babel.cfg -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 \
 		--add-comments=Translators: --sort-by-file --no-wrap --omit-header \
 		-o locales/messages.pot .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales --no-wrap --ignore-obsolete \

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from memory_store import MemoryStore  # noqa: E402
 
 from bot.content.catalogs import BabelCatalogs  # noqa: E402
+from bot.content.flows import load_flows  # noqa: E402
 from bot.content.knowledge import Knowledge  # noqa: E402
 from bot.domain.incoming import Caller  # noqa: E402
 from bot.services.chat import ChatService, utc_now  # noqa: E402
@@ -40,8 +41,10 @@ SCRIPT: list[tuple[str, str]] = [
 
 
 async def measure(uow: UnitOfWorkFactory, people: int) -> list[float]:
-    chat = ChatService(uow, BabelCatalogs.load(ROOT / "locales"),
-                       Knowledge.load(ROOT / "knowledge"), utc_now, ZoneInfo("Europe/Amsterdam"))
+    knowledge = Knowledge.load(ROOT / "knowledge")
+    chat = ChatService(uow, BabelCatalogs.load(ROOT / "locales"), knowledge,
+                       load_flows(ROOT / "flows", knowledge), utc_now,
+                       ZoneInfo("Europe/Amsterdam"))
     timings: list[float] = []
     for n in range(people):
         caller = Caller(10_000 + n, 10_000 + n, "ar")

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.content.catalogs import BabelCatalogs
+from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
 from bot.services.chat import ChatService, utc_now
 from bot.services.reachability import Reachability
@@ -31,11 +32,12 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
     """Load and validate content, migrate the database, wire the services."""
     catalogs = BabelCatalogs.load(settings.locales_dir)
     knowledge = Knowledge.load(settings.knowledge_dir)
+    flows = load_flows(settings.flows_dir, knowledge)  # refuses to start on an invalid flow
     database = Database(settings.db_url)
     try:
         await database.migrate()
         uow = database.uow
-        chat = ChatService(uow, catalogs, knowledge, utc_now, settings.zone)
+        chat = ChatService(uow, catalogs, knowledge, flows, utc_now, settings.zone)
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now))
     finally:
         await database.dispose()

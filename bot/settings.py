@@ -68,5 +68,9 @@ class Settings(BaseSettings):
         return self.content_dir / "locales"
 
     @property
+    def flows_dir(self) -> Path:
+        return self.content_dir / "flows"
+
+    @property
     def knowledge_dir(self) -> Path:
         return self.content_dir / "knowledge"

@@ -32,6 +32,22 @@ def read_catalog(path: Path, language: str) -> Catalog:
         return read_po(fh, locale=language, domain=DOMAIN)
 
 
+class Translator:
+    """Babel Translations with the three lookups services use, typed as plain str."""
+
+    def __init__(self, translations: Translations) -> None:
+        self._t = translations
+
+    def gettext(self, message: str) -> str:
+        return str(self._t.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return str(self._t.ngettext(singular, plural, n))
+
+    def pgettext(self, context: str, message: str) -> str:
+        return str(self._t.pgettext(context, message))
+
+
 @dataclass
 class LanguageStats:
     translated: int = 0
@@ -43,35 +59,39 @@ class LanguageStats:
 class BabelCatalogs:
     """Translations per supported language; English is the source and falls back to msgids."""
 
-    translations: dict[str, Translations]
-    drafts: dict[str, frozenset[str]] = field(default_factory=dict)
+    translations: dict[str, Translator]
+    # Per language: (context, msgid) of entries marked fuzzy, i.e. unreviewed drafts.
+    drafts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, locales_dir: Path) -> BabelCatalogs:
-        translations: dict[str, Translations] = {}
-        drafts: dict[str, frozenset[str]] = {}
+        translations: dict[str, Translator] = {}
+        drafts: dict[str, frozenset[tuple[str, str]]] = {}
         for lang in languages.CODES:
             path = po_path(locales_dir, lang)
             if not path.exists():
                 if lang == SOURCE_LANGUAGE:
-                    translations[lang] = Translations()
+                    translations[lang] = Translator(Translations())
                     continue
                 raise FileNotFoundError(f"missing catalog {path}")
             catalog = read_catalog(path, lang)
             buffer = BytesIO()
             write_mo(buffer, catalog, use_fuzzy=True)
             buffer.seek(0)
-            translations[lang] = Translations(fp=buffer, domain=DOMAIN)
+            translations[lang] = Translator(Translations(fp=buffer, domain=DOMAIN))
             drafts[lang] = frozenset(
-                str(m.id) for m in catalog if m.id and m.fuzzy and m.string
+                (m.context or "", str(m.id)) for m in catalog if m.id and m.fuzzy and m.string
             )
         return cls(translations, drafts)
 
-    def translator(self, language: str) -> Translations:
+    def translator(self, language: str) -> Translator:
         return self.translations.get(language) or self.translations[SOURCE_LANGUAGE]
 
     def has_drafts(self, language: str) -> bool:
         return bool(self.drafts.get(language))
+
+    def is_draft(self, language: str, message: str, context: str = "") -> bool:
+        return (context, message) in self.drafts.get(language, frozenset())
 
 
 def stats(locales_dir: Path) -> dict[str, LanguageStats]:

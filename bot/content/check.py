@@ -10,33 +10,46 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 
 from bot.content.catalogs import SOURCE_LANGUAGE, po_path, read_catalog
+from bot.content.flows import load_flows
 from bot.content.knowledge import ContentError, Knowledge
 from bot.domain import languages
 
 _FORMAT_FIELD = re.compile(r"\{[a-z_]+\}")
 _TAG = re.compile(r"</?[a-z]+")
 _COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+CONTENT_EXTRACTOR = "wegwijs_content"  # the entry point in pyproject.toml
 
 
 def check_content(root: Path) -> list[str]:
     problems: list[str] = []
     try:
-        Knowledge.load(root / "knowledge")
+        knowledge = Knowledge.load(root / "knowledge")
+        load_flows(root / "flows", knowledge)
     except ContentError as exc:
         problems.extend(str(exc).splitlines())
     problems.extend(check_catalogs(root))
     return problems
 
 
-def source_msgids(root: Path) -> dict[str, str]:
-    """msgid → "file:line" of every translatable string in bot/."""
-    found: dict[str, str] = {}
-    method_map = [("**.py", "python")]
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(root / "bot"), method_map, keywords=KEYWORDS):
-        msgid = message[0] if isinstance(message, tuple) else message
-        found.setdefault(msgid, f"bot/{filename}:{lineno}")
+Key = tuple[str, str]  # (context, msgid); context "" for texts in code
+
+
+def source_msgids(root: Path) -> dict[Key, str]:
+    """(context, msgid) → "file:line" of every translatable text: code and content."""
+    found: dict[Key, str] = {}
+    sources = [("bot", [("**.py", "python")]),
+               ("flows", [("*.yaml", CONTENT_EXTRACTOR)]),
+               ("knowledge", [("glossary.yaml", CONTENT_EXTRACTOR),
+                              ("calendar.yaml", CONTENT_EXTRACTOR),
+                              ("**/organisations.yaml", CONTENT_EXTRACTOR)])]
+    for folder, method_map in sources:
+        if not (root / folder).is_dir():
+            continue
+        for filename, lineno, message, _comments, context in extract_from_dir(
+                str(root / folder), method_map, keywords=KEYWORDS):
+            msgid = message[0] if isinstance(message, tuple) else message
+            found.setdefault((context or "", msgid), f"{folder}/{filename}:{lineno}")
     return found
 
 
@@ -55,18 +68,18 @@ def check_catalogs(root: Path) -> list[str]:
 
 
 def _check_catalog(path: Path, lang: str, catalog: Catalog,
-                   in_code: dict[str, str]) -> list[str]:
+                   in_code: dict[Key, str]) -> list[str]:
     problems = []
-    ids = {str(m.id) for m in catalog if m.id}
-    for msgid, where in in_code.items():
-        if msgid not in ids:
-            problems.append(f"{path}:1: {where}: {msgid[:50]!r} is not in the catalog "
+    ids = {(m.context or "", str(m.id)) for m in catalog if m.id}
+    for key, where in in_code.items():
+        if key not in ids:
+            problems.append(f"{path}:1: {where}: {key[1][:50]!r} is not in the catalog "
                             "(run `make i18n`)")
     for message in catalog:
         if not message.id:
             continue
         line = message.lineno or 1
-        if str(message.id) not in in_code:
+        if (message.context or "", str(message.id)) not in in_code:
             problems.append(f"{path}:{line}: {str(message.id)[:50]!r} is no longer used")
         if lang == SOURCE_LANGUAGE:
             continue

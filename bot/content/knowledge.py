@@ -9,6 +9,18 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
+from bot.content.schema import (
+    Calendar,
+    Category,
+    Fact,
+    Facts,
+    FactValue,
+    Glossary,
+    GlossaryTerm,
+    Organisation,
+    Organisations,
+)
+
 OTHER_MUNICIPALITY = "other"
 M = TypeVar("M", bound=BaseModel)
 
@@ -33,21 +45,51 @@ class MunicipalityFile(BaseModel):
 
 
 class Knowledge:
-    def __init__(self, municipalities: list[Municipality]) -> None:
+    """Everything in knowledge/: municipalities, glossary, dated facts, organisations and
+    the seasonal calendar. Loading validates every file and reports all problems at once."""
+
+    def __init__(self, municipalities: list[Municipality], glossary: Glossary, facts: Facts,
+                 national: list[Organisation], local: dict[str, list[Organisation]],
+                 calendar: Calendar) -> None:
         self.municipalities = municipalities
         self._by_id = {m.id: m for m in municipalities}
+        self.glossary = glossary.terms
+        self._terms = {t.id: t for t in glossary.terms}
+        # Every spelling people may type (term and variants, lowercase) → its term.
+        self.words = {w.lower(): t for t in glossary.terms for w in [t.term, *t.variants]}
+        self.facts = facts.facts
+        self.national = national
+        self.local = local
+        self.calendar = calendar.entries
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Knowledge:
-        data = load_yaml(knowledge_dir / "municipalities.yaml", MunicipalityFile)
-        ids = [m.id for m in data.municipalities]
-        duplicates = {i for i in ids if ids.count(i) > 1}
-        if duplicates or OTHER_MUNICIPALITY in ids:
-            raise ContentError(
-                f"{knowledge_dir / 'municipalities.yaml'}: duplicate or reserved ids "
-                f"{sorted(duplicates | ({OTHER_MUNICIPALITY} & set(ids)))}"
-            )
-        return cls(data.municipalities)
+        problems: list[str] = []
+
+        def load(path: Path, model: type[M], default: M) -> M:
+            try:
+                return load_yaml(path, model)
+            except ContentError as exc:
+                problems.extend(str(exc).splitlines())
+                return default
+
+        municipalities = load(
+            knowledge_dir / "municipalities.yaml", MunicipalityFile,
+            MunicipalityFile.model_construct(last_checked=date.min, municipalities=[]))
+        glossary = load(knowledge_dir / "glossary.yaml", Glossary,
+                        Glossary.model_construct(last_checked=date.min, terms=[]))
+        facts = load(knowledge_dir / "facts.yaml", Facts, Facts(facts={}))
+        calendar = load(knowledge_dir / "calendar.yaml", Calendar,
+                        Calendar(last_checked=date.min, entries=[]))
+        national = load(knowledge_dir / "national" / "organisations.yaml", Organisations,
+                        Organisations(organisations=[])).organisations
+        local = {m.id: load(knowledge_dir / "municipalities" / m.id / "organisations.yaml",
+                            Organisations, Organisations(organisations=[])).organisations
+                 for m in municipalities.municipalities}
+        problems += _duplicates(knowledge_dir, municipalities, glossary, national, local)
+        if problems:
+            raise ContentError("\n".join(problems))
+        return cls(municipalities.municipalities, glossary, facts, national, local, calendar)
 
     def municipality(self, municipality_id: str) -> Municipality | None:
         return self._by_id.get(municipality_id)
@@ -56,6 +98,46 @@ class Knowledge:
         """Valid answers to 'where do you live', including 'another municipality'."""
         return set(self._by_id) | {OTHER_MUNICIPALITY}
 
+    def term(self, term_id: str) -> GlossaryTerm | None:
+        return self._terms.get(term_id)
+
+    def term_by_word(self, word: str) -> GlossaryTerm | None:
+        return self.words.get(" ".join(word.lower().split()))
+
+    def fact(self, fact_id: str, year: int) -> tuple[Fact, FactValue] | None:
+        """The value that applies in `year`: the newest one not after it (else the oldest)."""
+        fact = self.facts.get(fact_id)
+        if fact is None:
+            return None
+        ordered = sorted(fact.values, key=lambda v: v.year)
+        applicable = [v for v in ordered if v.year <= year]
+        return fact, (applicable[-1] if applicable else ordered[0])
+
+    def organisations(self, category: Category, municipality: str | None) -> list[Organisation]:
+        """Local organisations of the category first, then national ones."""
+        local = self.local.get(municipality or "", [])
+        return [o for o in [*local, *self.national] if category in o.categories]
+
+
+def _duplicates(root: Path, municipalities: MunicipalityFile, glossary: Glossary,
+                national: list[Organisation], local: dict[str, list[Organisation]]) -> list[str]:
+    problems = []
+    ids = [m.id for m in municipalities.municipalities]
+    if len(set(ids)) != len(ids) or OTHER_MUNICIPALITY in ids:
+        problems.append(f"{root / 'municipalities.yaml'}:1: duplicate or reserved ids in {ids}")
+    words: dict[str, str] = {}
+    for term in glossary.terms:
+        for word in [term.term, *term.variants]:
+            key = word.lower()
+            if key in words and words[key] != term.term:
+                problems.append(f"{root / 'glossary.yaml'}:1: {word!r} belongs to both "
+                                f"{words[key]!r} and {term.term!r}")
+            words[key] = term.term
+    org_ids = [o.id for o in national] + [o.id for orgs in local.values() for o in orgs]
+    for dup in sorted({i for i in org_ids if org_ids.count(i) > 1}):
+        problems.append(f"{root}/**/organisations.yaml:1: organisation id {dup!r} is used twice")
+    return problems
+
 
 def load_yaml(path: Path, model: type[M]) -> M:
     """Parse and validate one YAML file; errors carry "file:line: what is wrong"."""
@@ -63,7 +145,7 @@ def load_yaml(path: Path, model: type[M]) -> M:
         text = path.read_text(encoding="utf-8")
         raw = yaml.safe_load(text)
     except FileNotFoundError as exc:
-        raise ContentError(f"{path}: file is missing") from exc
+        raise ContentError(f"{path}:1: file is missing") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -13,11 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from bot.domain.facts import FACT_REF as FACT_REF  # re-exported for content checks
+
 # Ids end up in callback data (64 bytes): keep them short, ascii, lowercase.
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")]
 Text = Annotated[str, Field(min_length=1, max_length=3000)]
 Label = Annotated[str, Field(min_length=1, max_length=60)]
-FACT_REF = re.compile(r"\{fact:([a-z0-9_]+)\}")
 
 
 class Strict(BaseModel):

@@ -11,7 +11,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from bot.content.glossary_match import find_terms
 from bot.content.knowledge import Knowledge
+from bot.content.schema import Flow as TopicFlow
 from bot.domain import actions, languages
 from bot.domain.bidi import protect_ltr_runs
 from bot.domain.incoming import Caller
@@ -21,9 +23,11 @@ from bot.services import menu, privacy
 from bot.services.onboarding import Onboarding
 from bot.services.ports import Catalogs, Clock, UnitOfWorkFactory
 from bot.services.settings import SettingsService
+from bot.services.topics import Topics
 from bot.services.turn import Turn
 
 Handler = Callable[[Turn], Outcome | Awaitable[Outcome]]
+EMERGENCY_FLOW = "gp-and-emergency"
 # Commands that work before onboarding is finished: privacy rights never wait.
 ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", "delete", "stop",
                               "resume"})
@@ -31,16 +35,20 @@ ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", 
 
 class ChatService:
     def __init__(self, uow_factory: UnitOfWorkFactory, catalogs: Catalogs,
-                 knowledge: Knowledge, clock: Clock, zone: ZoneInfo) -> None:
+                 knowledge: Knowledge, flows: dict[str, TopicFlow], clock: Clock,
+                 zone: ZoneInfo) -> None:
         self._uow = uow_factory
         self._catalogs = catalogs
+        self._knowledge = knowledge
         self._clock = clock
         self._zone = zone
         self.onboarding = Onboarding(knowledge)
         self.settings = SettingsService(knowledge)
+        self.topics = Topics(flows, knowledge)
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,
             "menu": menu.show,
+            "topics": self.topics.menu,
             "help": menu.help_,
             "language": self._language,
             "settings": self.settings.show,
@@ -52,15 +60,18 @@ class ChatService:
         }
         self._menu_entries: dict[str, Handler] = {
             "menu": menu.show, "help": menu.help_, "settings": self.settings.show,
+            "topics": self.topics.menu, "emergency": self._emergency,
             "privacy": privacy.notice, "mydata": privacy.export, "delete": privacy.ask_delete,
         }
 
     # -- entry points -------------------------------------------------------------------
 
-    async def command(self, caller: Caller, name: str) -> Outcome:
+    async def command(self, caller: Caller, name: str, args: str = "") -> Outcome:
         name = name.lower()
 
         async def decide(turn: Turn) -> Outcome:
+            if name == "word" and turn.person.onboarded:
+                return self._word(turn, args)
             handler = self._commands.get(name)
             if handler is None:
                 return self._not_understood(turn)
@@ -90,6 +101,9 @@ class ChatService:
         async def decide(turn: Turn) -> Outcome:
             if self._in_a_question(turn):
                 return self._repeat(turn, turn.gettext("Please choose one of the buttons."))
+            terms = find_terms(self._knowledge, text)
+            if terms:
+                return Outcome([self.topics.term_reply(turn, t) for t in terms[:3]])
             return menu.not_understood(turn)
 
         return await self._run(caller, decide)
@@ -121,7 +135,8 @@ class ChatService:
     async def _press(self, turn: Turn, action: actions.Action) -> Outcome:
         """Route a button by scope; None from a route means 'not a button we know'."""
         routes = {"o": self._onboarding_button, "s": self._settings_button,
-                  "m": self._menu_button, "d": self._delete_button}
+                  "m": self._menu_button, "d": self._delete_button,
+                  "t": self._topic_button, "b": self._back_button}
         route = routes.get(action.scope)
         outcome = await route(turn, action) if route else None
         if outcome is None:
@@ -156,6 +171,18 @@ class ChatService:
             return self._continue_onboarding(turn)
         return await _call(handler, turn)
 
+    async def _topic_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if not turn.person.onboarded:
+            return self._continue_onboarding(turn)
+        if action.value:
+            return self.topics.go(turn, action.name, action.value)
+        return self.topics.open(turn, action.name)
+
+    async def _back_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if action.name != "back" or action.value:
+            return None
+        return self.topics.back(turn) or self._stale(turn)
+
     async def _delete_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         if action.name not in ("yes", "no") or action.value:
             return None
@@ -175,10 +202,13 @@ class ChatService:
             return self.settings.ask(turn, step)
         if conv is not None and conv.flow == Flow.DELETE:
             return privacy.ask_delete(turn)
-        return menu.show(turn)
+        return self.topics.current(turn) or menu.show(turn)
 
     def _in_a_question(self, turn: Turn) -> bool:
-        return turn.conversation is not None or not turn.person.onboarded
+        """Waiting for a button answer (a topic step is not a question: text is welcome)."""
+        if not turn.person.onboarded:
+            return True
+        return turn.conversation is not None and self.topics.position(turn) is None
 
     def _repeat(self, turn: Turn, note: str) -> Outcome:
         outcome = self._current(turn)
@@ -188,6 +218,18 @@ class ChatService:
     def _stale(self, turn: Turn) -> Outcome:
         return self._with_notice(turn, self._current(turn),
                                  turn.gettext("This button is from an older message."))
+
+    def _emergency(self, turn: Turn) -> Outcome:
+        return self.topics.open(turn, EMERGENCY_FLOW) or self.topics.menu(turn)
+
+    def _word(self, turn: Turn, word: str) -> Outcome:
+        if not word.strip():
+            return menu.word_usage(turn)
+        term = self._knowledge.term_by_word(word) or next(
+            iter(find_terms(self._knowledge, word)), None)
+        if term is None:
+            return menu.unknown_word(turn, word.strip()[:40])
+        return Outcome([self.topics.term_reply(turn, term)])
 
     def _continue_onboarding(self, turn: Turn) -> Outcome:
         return self.onboarding.resume(turn, turn.gettext("First, let's finish a few questions."))

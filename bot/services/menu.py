@@ -17,6 +17,8 @@ def _(message: str) -> str:
 
 # (entry id, label) in menu order; the label is translated when the menu is shown.
 MENU_ENTRIES: tuple[tuple[str, str], ...] = (
+    ("topics", _("📚 Topics: letters, rules, help")),
+    ("emergency", _("🚑 Emergency or a doctor at night")),
     ("settings", _("⚙️ Settings")),
     ("privacy", _("🔒 Privacy and your data")),
     ("help", _("❓ Help")),
@@ -25,6 +27,8 @@ MENU_ENTRIES: tuple[tuple[str, str], ...] = (
 # Commands shown in Telegram's command menu, with their descriptions.
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("menu", _("Main menu")),
+    ("topics", _("All topics")),
+    ("word", _("Explain a Dutch word, e.g. /word aanmaning")),
     ("language", _("Change language")),
     ("settings", _("Your language, municipality and begeleiding")),
     ("help", _("How Wegwijs works")),
@@ -71,6 +75,19 @@ def not_understood(turn: Turn) -> Outcome:
     _ = turn.gettext
     return Outcome([menu_reply(turn, _(
         "Sorry, I did not understand that. Please choose from the menu below."))])
+
+
+def word_usage(turn: Turn) -> Outcome:
+    _ = turn.gettext
+    return Outcome([menu_reply(turn, _(
+        "Send a Dutch word after /word, for example: /word aanmaning"))])
+
+
+def unknown_word(turn: Turn, word: str) -> Outcome:
+    _ = turn.gettext
+    return Outcome([menu_reply(turn, turn.fill(_(
+        "I do not know the word {word} yet. Try another spelling, or choose a topic."),
+        word=word))])
 
 
 def unsupported(turn: Turn) -> Outcome:

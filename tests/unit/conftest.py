@@ -7,7 +7,9 @@ import pytest
 from memory_store import MemoryStore
 
 from bot.content.catalogs import BabelCatalogs
+from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
+from bot.content.schema import Flow
 from bot.services.chat import ChatService
 from bot.settings import PROJECT_ROOT
 
@@ -40,7 +42,12 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
+@pytest.fixture(scope="session")
+def flows(knowledge: Knowledge) -> dict[str, Flow]:
+    return load_flows(PROJECT_ROOT / "flows", knowledge)
+
+
 @pytest.fixture
 def chat(store: MemoryStore, catalogs: BabelCatalogs, knowledge: Knowledge,
-         clock: FixedClock) -> ChatService:
-    return ChatService(store, catalogs, knowledge, clock, ZoneInfo("Europe/Amsterdam"))
+         flows: dict[str, Flow], clock: FixedClock) -> ChatService:
+    return ChatService(store, catalogs, knowledge, flows, clock, ZoneInfo("Europe/Amsterdam"))

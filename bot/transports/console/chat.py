@@ -17,9 +17,12 @@ from bot.domain.incoming import Caller, command_name
 from bot.domain.replies import Button, Outcome
 
 _TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a href="([^"]+)">([^<]*)</a>')
 
 
 def plain(text: str) -> str:
+    """Telegram HTML as terminal text; links keep their address visible."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     return strip_controls(html.unescape(_TAG.sub("", text)))
 
 
@@ -55,7 +58,8 @@ class ConsoleChat:
         if line.isdigit() and 1 <= int(line) <= len(self._buttons):
             outcome = await chat.button(self._caller, self._buttons[int(line) - 1].data)
         elif (name := command_name(line)) is not None:
-            outcome = await chat.command(self._caller, name)
+            args = line.split(maxsplit=1)[1] if " " in line else ""
+            outcome = await chat.command(self._caller, name, args)
         else:
             outcome = await chat.text(self._caller, line)
         await self._show(outcome)
@@ -72,6 +76,9 @@ class ConsoleChat:
             for row in reply.keyboard:
                 cells = []
                 for button in row:
+                    if button.url:  # a link opens in the browser; nothing to press here
+                        cells.append(f"{plain(button.label)}: {button.url}")
+                        continue
                     self._buttons.append(button)
                     cells.append(f"[{len(self._buttons)}] {plain(button.label)}")
                 self._print("   ".join(cells))

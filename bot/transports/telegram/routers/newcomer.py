@@ -16,7 +16,8 @@ async def on_command(message: Message, chat: ChatService, sender: Sender) -> Non
     """Every /command; the service answers unknown ones in the person's language."""
     assert message.from_user is not None and message.text is not None
     name = command_name(message.text) or "?"
-    outcome = await chat.command(caller_of(message.from_user, message.chat.id), name)
+    args = message.text.split(maxsplit=1)[1] if " " in message.text.strip() else ""
+    outcome = await chat.command(caller_of(message.from_user, message.chat.id), name, args)
     await deliver(sender, message.chat.id, outcome)
 
 

@@ -1,0 +1,82 @@
+"""Loading flows/ (one YAML file per flow) and checking them against each other and the
+knowledge base. Every problem names the file, the step and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.content.knowledge import ContentError, Knowledge, load_yaml
+from bot.content.schema import FACT_REF, Flow
+
+REQUIRED = (
+    "registration-bsn", "digid", "health-insurance", "gp-and-emergency", "toeslagen",
+    "tax-letters", "municipal-taxes", "inburgering", "begeleiding", "work-and-benefits",
+    "diploma-recognition", "start-business", "driving-licence", "housing-and-energy", "debts",
+    "children-and-school", "family-reunification", "legal-help", "official-letter",
+    "language-learning",
+)
+
+
+def load_flows(flows_dir: Path, knowledge: Knowledge) -> dict[str, Flow]:
+    """All flows, keyed by id, in the order of REQUIRED then the rest by name."""
+    problems: list[str] = []
+    flows: dict[str, Flow] = {}
+    files: dict[str, Path] = {}
+    for path in sorted(flows_dir.glob("*.yaml")):
+        try:
+            flow = load_yaml(path, Flow)
+        except ContentError as exc:
+            problems.extend(str(exc).splitlines())
+            continue
+        if flow.id != path.stem:
+            problems.append(f"{path}:1: id {flow.id!r} must match the file name")
+        if flow.id in flows:
+            problems.append(f"{path}:1: flow id {flow.id!r} is also in {files[flow.id]}")
+        flows[flow.id], files[flow.id] = flow, path
+    problems += [f"{flows_dir}/{fid}.yaml:1: required flow is missing"
+                 for fid in REQUIRED if fid not in flows]
+    for flow_id, flow in flows.items():
+        problems += [f"{files[flow_id]}:{line}: {p}"
+                     for line, p in _cross_check(flow, flows, knowledge, files[flow_id])]
+    if problems:
+        raise ContentError("\n".join(problems))
+    order = {fid: i for i, fid in enumerate(REQUIRED)}
+    return dict(sorted(flows.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
+def _cross_check(flow: Flow, flows: dict[str, Flow], knowledge: Knowledge,
+                 path: Path) -> list[tuple[int, str]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+
+    def line_of(step_id: str) -> int:
+        return next((i + 1 for i, text in enumerate(lines)
+                     if text.strip().startswith(f"{step_id}:")), 1)
+
+    problems: list[tuple[int, str]] = []
+    for step_id, step in flow.steps.items():
+        where = f"step {step_id!r}"
+        if step.kind == "goto" and step.flow not in flows:
+            problems.append((line_of(step_id), f"{where} goes to unknown flow {step.flow!r}"))
+        if step.kind == "glossary" and step.term and knowledge.term_by_word(step.term) is None:
+            problems.append((line_of(step_id),
+                             f"{where} shows {step.term!r}, which is not in the glossary"))
+        for fact_id in FACT_REF.findall(step.text or ""):
+            if fact_id not in knowledge.facts:
+                problems.append((line_of(step_id), f"{where} uses unknown fact {fact_id!r}"))
+    for step_id in sorted(set(flow.steps) - _reachable(flow)):
+        problems.append((line_of(step_id), f"step {step_id!r} cannot be reached from the start"))
+    return problems
+
+
+def _reachable(flow: Flow) -> set[str]:
+    seen: set[str] = set()
+    todo = [flow.start]
+    while todo:
+        step_id = todo.pop()
+        if step_id in seen:
+            continue
+        seen.add(step_id)
+        step = flow.steps[step_id]
+        todo += [step.next] if step.next else []
+        todo += [o.next for o in step.options]
+    return seen

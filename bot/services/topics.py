@@ -1,0 +1,187 @@
+"""The bureaucracy explainers: flows from flows/ shown step by step.
+
+Position lives in the conversation row ("topic:<flow id>", step id, and a trail for
+Back), so a restart loses nothing. Buttons carry flow and step ids ("t:digid:apply").
+"""
+
+from __future__ import annotations
+
+from bot.content import contexts
+from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
+from bot.content.schema import Flow, GlossaryTerm, Organisation, Step
+from bot.domain import languages
+from bot.domain.facts import fill_facts
+from bot.domain.questions import Conversation
+from bot.domain.replies import Button, Outcome, Reply, rows
+from bot.services.amounts import render_fact
+from bot.services.turn import Turn, button
+
+SCOPE = "t"
+PREFIX = "topic:"
+MAX_GOTO_HOPS = 5
+DRAFT_MARK = " ✎"
+
+
+class Topics:
+    def __init__(self, flows: dict[str, Flow], knowledge: Knowledge) -> None:
+        self.flows = flows
+        self._knowledge = knowledge
+
+    # -- what the person sees ---------------------------------------------------------
+
+    def menu(self, turn: Turn) -> Outcome:
+        """All topics as buttons, in the order of the required list."""
+        _ = turn.gettext
+        turn.conversation = None
+        buttons = [button(self.title(turn, f), SCOPE, f.id) for f in self.flows.values()]
+        keyboard = (*rows(buttons, 2), (button(_("🏠 Menu"), "m", "menu"),))
+        return Outcome([Reply(_("<b>Topics</b>\nChoose a topic, or type your question "
+                                "in your own words."), keyboard)])
+
+    def open(self, turn: Turn, flow_id: str) -> Outcome | None:
+        flow = self.flows.get(flow_id)
+        if flow is None:
+            return None
+        return self._show(turn, flow, flow.start, trail=[])
+
+    def go(self, turn: Turn, flow_id: str, step_id: str) -> Outcome | None:
+        """A Next or option button; None when flow or step does not exist (forged)."""
+        flow = self.flows.get(flow_id)
+        if flow is None or step_id not in flow.steps:
+            return None
+        trail = self._trail(turn)
+        here = self.position(turn)
+        if here is not None:
+            trail.append(here)
+        return self._show(turn, flow, step_id, trail)
+
+    def back(self, turn: Turn) -> Outcome | None:
+        trail = self._trail(turn)
+        while trail:
+            flow_id, _sep, step_id = trail.pop().partition("/")
+            flow = self.flows.get(flow_id)
+            if flow is not None and step_id in flow.steps:
+                return self._show(turn, flow, step_id, trail)
+        return None
+
+    def current(self, turn: Turn) -> Outcome | None:
+        here = self.position(turn)
+        if here is None:
+            return None
+        flow_id, _sep, step_id = here.partition("/")
+        flow = self.flows.get(flow_id)
+        if flow is None or step_id not in flow.steps:
+            return None
+        return self._show(turn, flow, step_id, self._trail(turn))
+
+    def title(self, turn: Turn, flow: Flow) -> str:
+        return self._t(turn, contexts.flow_title(flow.id), flow.title)
+
+    def summary(self, turn: Turn, flow: Flow) -> str:
+        return self._t(turn, contexts.flow_summary(flow.id), flow.summary)
+
+    def term_reply(self, turn: Turn, term: GlossaryTerm) -> Reply:
+        _ = turn.gettext
+        explanation = self._t(turn, contexts.glossary(term.term), term.explanation)
+        text = f"📖 <b>{turn.fill('{term}', term=term.term)}</b>\n{explanation}"
+        more = self.flows.get(term.flow or "")
+        keyboard = ((button(self.title(turn, more), SCOPE, more.id),),) if more else ()
+        return Reply(text, keyboard)
+
+    # -- rendering ----------------------------------------------------------------------
+
+    def position(self, turn: Turn) -> str | None:
+        conv = turn.conversation
+        if conv is None or not conv.flow.startswith(PREFIX):
+            return None
+        return f"{conv.flow.removeprefix(PREFIX)}/{conv.step}"
+
+    def _trail(self, turn: Turn) -> list[str]:
+        if self.position(turn) is None or turn.conversation is None:
+            return []
+        trail = turn.conversation.data.get("trail", "")
+        return trail.split(",") if trail else []
+
+    def _show(self, turn: Turn, flow: Flow, step_id: str, trail: list[str]) -> Outcome:
+        step = flow.steps[step_id]
+        for _hop in range(MAX_GOTO_HOPS):  # a goto step shows the other flow's start
+            if step.kind != "goto" or step.flow not in self.flows:
+                break
+            trail = [*trail, f"{flow.id}/{step_id}"] if step_id != flow.start else trail
+            flow = self.flows[step.flow]
+            step_id, step = flow.start, flow.steps[flow.start]
+        turn.conversation = Conversation(PREFIX + flow.id, step_id,
+                                         {"trail": ",".join(trail[-20:])})
+        return Outcome([Reply(self._body(turn, flow, step_id, step),
+                              self._keyboard(turn, flow, step_id, step, bool(trail)))])
+
+    def _body(self, turn: Turn, flow: Flow, step_id: str, step: Step) -> str:
+        text = ""
+        if step.text:
+            text = self._t(turn, contexts.step_text(flow.id, step_id), step.text).strip()
+            text = fill_facts(text, lambda fact_id: render_fact(turn, self._knowledge, fact_id))
+        if step.kind == "organisations" and step.category is not None:
+            text = "\n\n".join(p for p in (text, self._organisations(turn, step)) if p)
+        elif step.kind == "glossary" and step.term:
+            term = self._knowledge.term_by_word(step.term)
+            if term is not None:
+                text = "\n\n".join(p for p in (text, self.term_reply(turn, term).text) if p)
+        return text or flow.title
+
+    def _organisations(self, turn: Turn, step: Step) -> str:
+        assert step.category is not None
+        _ = turn.gettext
+        municipality = turn.person.municipality
+        found = self._knowledge.organisations(step.category, municipality)
+        if not found:
+            return _("We do not know an organisation for this yet. Ask your municipality "
+                     "(gemeente): they can tell you who helps.")
+        lines = [self._organisation(turn, org) for org in found[:8]]
+        if municipality == OTHER_MUNICIPALITY:
+            lines.insert(0, _("These organisations work in the whole country:"))
+        return "\n\n".join(lines)
+
+    def _organisation(self, turn: Turn, org: Organisation) -> str:
+        _ = turn.gettext
+        description = self._t(turn, contexts.organisation(org.id), org.description).strip()
+        parts = [f"• <b>{turn.fill('{name}', name=org.name)}</b>: {description}"]
+        spoken = [languages.by_code(code).native_name for code in org.languages
+                  if code != "nl"]
+        if spoken:
+            parts.append(turn.fill(_("Help in: {languages}"), languages=", ".join(spoken)))
+        if org.phone:
+            parts.append(turn.fill(_("Phone: {phone}"), phone=org.phone))
+        if org.website:
+            parts.append(f'<a href="{org.website}">{turn.fill("{site}", site=_site(org))}</a>')
+        return "\n".join(parts)
+
+    def _keyboard(self, turn: Turn, flow: Flow, step_id: str, step: Step,
+                  can_go_back: bool) -> tuple[tuple[Button, ...], ...]:
+        _ = turn.gettext
+        keyboard: list[tuple[Button, ...]] = []
+        if step.link is not None:
+            label = self._t(turn, contexts.link_label(flow.id, step_id), step.link.label)
+            keyboard.append((Button("🔗 " + label, "", url=str(step.link.url)),))
+        for option in step.options:
+            label = self._t(turn, contexts.option_label(flow.id, step_id, option.id),
+                            option.label)
+            keyboard.append((button(label, SCOPE, flow.id, option.next),))
+        if step.next:
+            keyboard.append((button(_("Next ⬇️"), SCOPE, flow.id, step.next),))
+        elif step.kind != "choice":
+            keyboard.append((button(_("📚 Other topics"), "m", "topics"),))
+        last = [button(_("↩️ Back"), "b", "back")] if can_go_back else []
+        keyboard.append((*last, button(_("🏠 Menu"), "m", "menu")))
+        return tuple(keyboard)
+
+    def _t(self, turn: Turn, context: str, text: str) -> str:
+        """Translate a content text; drafts (unreviewed) get a small mark."""
+        translated = turn.tr.pgettext(context, text)
+        if translated != text and turn.catalogs.is_draft(turn.language, text, context):
+            translated = translated.rstrip() + DRAFT_MARK
+        return translated
+
+
+def _site(org: Organisation) -> str:
+    host = org.website.host if org.website else None
+    return (host or "").removeprefix("www.")
