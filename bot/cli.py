@@ -24,7 +24,7 @@ app = typer.Typer(help="Wegwijs: a multilingual Telegram assistant for newcomers
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 roles_app = typer.Typer(help="Appoint coordinators and sleutelpersonen.", no_args_is_help=True)
-content_app = typer.Typer(help="Check the content in knowledge/ and locales/.",
+content_app = typer.Typer(help="Check and show the content in flows/, knowledge/, locales/.",
                           no_args_is_help=True)
 i18n_app = typer.Typer(help="Translation status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -136,7 +136,7 @@ def roles_list() -> None:
 
 @content_app.command("check")
 def content_check() -> None:
-    """Validate knowledge/ and locales/; exits 1 and names file and line on errors."""
+    """Validate flows/, knowledge/ and locales/; exits 1 with file and line on errors."""
     settings = Settings()
     problems = check_content(settings.content_dir)
     for problem in problems:
@@ -145,6 +145,21 @@ def content_check() -> None:
         typer.echo(f"{len(problems)} problem(s) found.", err=True)
         raise typer.Exit(1)
     typer.echo("Content is valid.")
+
+
+@content_app.command("diagram")
+def content_diagram(flow_id: Annotated[str, typer.Argument(help="e.g. digid")]) -> None:
+    """Print a flow as a Mermaid diagram."""
+    from bot.content.diagram import mermaid
+    from bot.content.flows import load_flows
+    from bot.content.knowledge import Knowledge
+
+    settings = Settings()
+    flows = load_flows(settings.flows_dir, Knowledge.load(settings.knowledge_dir))
+    if flow_id not in flows:
+        typer.echo(f"No flow {flow_id!r}; flows: {', '.join(flows)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(mermaid(flows[flow_id]))
 
 
 @i18n_app.command("stats")

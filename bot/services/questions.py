@@ -108,8 +108,9 @@ def draft_notice(turn: Turn, step: Step) -> list[Reply]:
     if step != Step.LANGUAGE or not turn.catalogs.has_drafts(turn.language):
         return []
     return [Reply(turn.gettext(
-        "Some texts in this language are drafts that a native speaker has not checked yet. "
-        "If something is unclear, you can switch to another language with /language."))]
+        "Some texts in this language are drafts that a native speaker has not checked yet; "
+        "they are marked ✎. If something is unclear, you can switch to another language "
+        "with /language."))]
 
 
 def record(turn: Turn, step: Step, value: str) -> None:

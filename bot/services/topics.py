@@ -34,7 +34,7 @@ class Topics:
         _ = turn.gettext
         turn.conversation = None
         buttons = [button(self.title(turn, f), SCOPE, f.id) for f in self.flows.values()]
-        keyboard = (*rows(buttons, 2), (button(_("🏠 Menu"), "m", "menu"),))
+        keyboard = (*rows(buttons, 1), (button(_("🏠 Menu"), "m", "menu"),))
         return Outcome([Reply(_("<b>Topics</b>\nChoose a topic, or type your question "
                                 "in your own words."), keyboard)])
 
