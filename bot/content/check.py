@@ -42,7 +42,8 @@ def source_msgids(root: Path) -> dict[Key, str]:
                ("flows", [("*.yaml", CONTENT_EXTRACTOR)]),
                ("knowledge", [("glossary.yaml", CONTENT_EXTRACTOR),
                               ("calendar.yaml", CONTENT_EXTRACTOR),
-                              ("**/organisations.yaml", CONTENT_EXTRACTOR)])]
+                              ("**/organisations.yaml", CONTENT_EXTRACTOR),
+                              ("**/overrides.yaml", CONTENT_EXTRACTOR)])]
     for folder, method_map in sources:
         if not (root / folder).is_dir():
             continue

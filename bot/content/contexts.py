@@ -38,3 +38,7 @@ def organisation(org_id: str) -> str:
 
 def calendar(entry_id: str) -> str:
     return f"calendar {entry_id}"
+
+
+def override(municipality: str, flow_id: str, step_id: str) -> str:
+    return f"{municipality}: flow {flow_id}, step {step_id}"

@@ -30,6 +30,11 @@ def extract_content(fileobj: IO[bytes], keywords: Any, comment_tags: Any,
     elif "organisations" in top:
         for org in _items(top["organisations"]):
             yield from _text(org, "description", contexts.organisation(_scalar(org, "id")))
+    elif "overrides" in top:
+        municipality = _value(top["municipality"]) if "municipality" in top else "?"
+        for item in _items(top["overrides"]):
+            yield from _text(item, "text", contexts.override(
+                municipality, _scalar(item, "flow"), _scalar(item, "step")))
     elif "entries" in top:
         for entry in _items(top["entries"]):
             yield from _text(entry, "text", contexts.calendar(_scalar(entry, "id")))

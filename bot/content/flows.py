@@ -38,6 +38,12 @@ def load_flows(flows_dir: Path, knowledge: Knowledge) -> dict[str, Flow]:
     for flow_id, flow in flows.items():
         problems += [f"{files[flow_id]}:{line}: {p}"
                      for line, p in _cross_check(flow, flows, knowledge, files[flow_id])]
+    for municipality, flow_id, step_id in knowledge.overrides:
+        target = flows.get(flow_id)
+        step = target.steps.get(step_id) if target else None
+        if step is None or not step.text:
+            problems.append(f"knowledge/municipalities/{municipality}/overrides.yaml:1: "
+                            f"flow {flow_id!r} has no step {step_id!r} with a text")
     if problems:
         raise ContentError("\n".join(problems))
     order = {fid: i for i, fid in enumerate(REQUIRED)}

@@ -19,6 +19,8 @@ from bot.content.schema import (
     GlossaryTerm,
     Organisation,
     Organisations,
+    Override,
+    Overrides,
 )
 
 OTHER_MUNICIPALITY = "other"
@@ -61,6 +63,8 @@ class Knowledge:
         self.national = national
         self.local = local
         self.calendar = calendar.entries
+        # (municipality, flow, step) → that municipality's text for the step.
+        self.overrides: dict[tuple[str, str, str], Override] = {}
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Knowledge:
@@ -86,10 +90,22 @@ class Knowledge:
         local = {m.id: load(knowledge_dir / "municipalities" / m.id / "organisations.yaml",
                             Organisations, Organisations(organisations=[])).organisations
                  for m in municipalities.municipalities}
+        overrides: dict[tuple[str, str, str], Override] = {}
+        for m in municipalities.municipalities:
+            path = knowledge_dir / "municipalities" / m.id / "overrides.yaml"
+            if path.exists():
+                loaded = load(path, Overrides, Overrides.model_construct(
+                    municipality=m.id, last_checked=date.min, overrides=[]))
+                if loaded.overrides and loaded.municipality != m.id:
+                    problems.append(f"{path}:1: municipality must be {m.id!r}")
+                overrides |= {(m.id, o.flow, o.step): o for o in loaded.overrides}
         problems += _duplicates(knowledge_dir, municipalities, glossary, national, local)
         if problems:
             raise ContentError("\n".join(problems))
-        return cls(municipalities.municipalities, glossary, facts, national, local, calendar)
+        knowledge = cls(municipalities.municipalities, glossary, facts, national, local,
+                        calendar)
+        knowledge.overrides = overrides
+        return knowledge
 
     def municipality(self, municipality_id: str) -> Municipality | None:
         return self._by_id.get(municipality_id)

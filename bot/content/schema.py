@@ -117,6 +117,21 @@ class Calendar(Strict):
     entries: list[CalendarEntry]
 
 
+class Override(Strict):
+    """A municipality's own version of one flow step (e.g. who gives begeleiding there)."""
+
+    flow: Id
+    step: Id
+    text: Text
+    source: HttpUrl
+
+
+class Overrides(Strict):
+    municipality: Id
+    last_checked: date
+    overrides: list[Override]
+
+
 class Synonyms(Strict):
     """Words people use for a topic, per language: search finds the flow through them."""
 

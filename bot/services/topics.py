@@ -117,8 +117,13 @@ class Topics:
 
     def _body(self, turn: Turn, flow: Flow, step_id: str, step: Step) -> str:
         text = ""
-        if step.text:
+        local = self._knowledge.overrides.get((turn.person.municipality or "", flow.id, step_id))
+        if local is not None:  # the person's municipality says it its own way
+            context = contexts.override(turn.person.municipality or "", flow.id, step_id)
+            text = self._t(turn, context, local.text).strip()
+        elif step.text:
             text = self._t(turn, contexts.step_text(flow.id, step_id), step.text).strip()
+        if text:
             text = fill_facts(text, lambda fact_id: render_fact(turn, self._knowledge, fact_id))
         if step.kind == "organisations" and step.category is not None:
             text = "\n\n".join(p for p in (text, self._organisations(turn, step)) if p)

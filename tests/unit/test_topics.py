@@ -1,0 +1,93 @@
+"""Explainer flows in ChatService: navigation, Back, facts, overrides, glossary words."""
+
+from __future__ import annotations
+
+from memory_store import MemoryStore
+
+from bot.domain.bidi import strip_controls
+from bot.domain.incoming import Caller
+from bot.domain.replies import Outcome
+from bot.services.chat import ChatService
+
+ME = Caller(telegram_id=51, chat_id=51, language_code="en")
+
+
+def data_of(outcome: Outcome) -> list[str]:
+    return [b.data for r in outcome.replies for row in r.keyboard for b in row if b.data]
+
+
+def texts(outcome: Outcome) -> str:
+    return strip_controls("\n".join(r.text for r in outcome.replies))
+
+
+async def onboard(chat: ChatService, municipality: str = "leiden", lang: str = "en") -> None:
+    await chat.command(ME, "start")
+    for answer in (f"o:lang:{lang}", "o:consent:yes", f"o:muni:{municipality}", "o:beg:ended"):
+        await chat.button(ME, answer)
+
+
+async def test_menu_lists_topics_and_emergency(chat: ChatService) -> None:
+    await onboard(chat)
+    menu = await chat.command(ME, "menu")
+    assert data_of(menu)[:2] == ["m:topics", "m:emergency"]
+    emergency = await chat.button(ME, "m:emergency")  # one tap from the main menu
+    assert "112" in texts(emergency) and "huisartsenpost" in texts(emergency)
+    topics = await chat.button(ME, "m:topics")
+    assert len([d for d in data_of(topics) if d.startswith("t:")]) == 20
+
+
+async def test_next_back_and_position_survive_in_the_database(
+        chat: ChatService, store: MemoryStore) -> None:
+    await onboard(chat)
+    start = await chat.button(ME, "t:digid")
+    assert "t:digid:have-it" in data_of(start) and "b:back" not in data_of(start)
+    question = await chat.button(ME, "t:digid:have-it")
+    assert "b:back" in data_of(question)
+    [conversation] = store.state.conversations.values()
+    assert (conversation.flow, conversation.step) == ("topic:digid", "have-it")
+    back = await chat.button(ME, "b:back")
+    assert texts(back) == texts(start)
+    again = await chat.text(ME, "zzz")  # text inside a topic is a new question, not an error
+    assert again.replies
+
+
+async def test_forged_topic_buttons_change_nothing(chat: ChatService) -> None:
+    await onboard(chat)
+    for forged in ("t:nope", "t:digid:nope", "b:forward", "t:digid:have-it:x"):
+        outcome = await chat.button(ME, forged)
+        assert outcome.notice, forged
+
+
+async def test_amounts_come_from_the_facts_file_with_their_year(chat: ChatService) -> None:
+    await onboard(chat)
+    await chat.button(ME, "t:toeslagen")
+    shown = await chat.button(ME, "t:toeslagen:huur")
+    assert "per month (in 2026)" in texts(shown) and "{fact:" not in texts(shown)
+
+
+async def test_a_municipality_override_replaces_the_step_text(chat: ChatService) -> None:
+    await onboard(chat, municipality="haarlem")
+    await chat.button(ME, "t:begeleiding")
+    haarlem = await chat.button(ME, "t:begeleiding:how-long")
+    assert "12 months" in texts(haarlem) and "Elsewhere" not in texts(haarlem)
+
+
+async def test_organisations_are_local_then_national(chat: ChatService) -> None:
+    await onboard(chat, municipality="leidschendam-voorburg")
+    await chat.button(ME, "t:begeleiding")
+    shown = await chat.button(ME, "t:begeleiding:help-beg")
+    assert "•" in texts(shown)
+
+
+async def test_dutch_words_are_explained_in_any_message(chat: ChatService) -> None:
+    await onboard(chat)
+    english = await chat.text(ME, "what is aanmaning?")
+    assert "aanmaning" in texts(english) and "📖" in texts(english)
+    await chat.command(ME, "language")
+    await chat.button(ME, "s:lang:ar")
+    arabic = await chat.text(ME, "ما معنى beschikking")
+    assert "beschikking" in texts(arabic)
+    word = await chat.command(ME, "word", "eigen risico")
+    assert "eigen risico" in texts(word)
+    unknown = await chat.command(ME, "word", "blabla")
+    assert "blabla" in texts(unknown)
