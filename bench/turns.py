@@ -28,6 +28,7 @@ from memory_store import MemoryStore  # noqa: E402
 from bot.content.catalogs import BabelCatalogs  # noqa: E402
 from bot.content.flows import load_flows  # noqa: E402
 from bot.content.knowledge import Knowledge  # noqa: E402
+from bot.content.search import SearchIndex  # noqa: E402
 from bot.domain.incoming import Caller  # noqa: E402
 from bot.services.chat import ChatService, utc_now  # noqa: E402
 from bot.services.ports import UnitOfWorkFactory  # noqa: E402
@@ -42,8 +43,10 @@ SCRIPT: list[tuple[str, str]] = [
 
 async def measure(uow: UnitOfWorkFactory, people: int) -> list[float]:
     knowledge = Knowledge.load(ROOT / "knowledge")
-    chat = ChatService(uow, BabelCatalogs.load(ROOT / "locales"), knowledge,
-                       load_flows(ROOT / "flows", knowledge), utc_now,
+    catalogs = BabelCatalogs.load(ROOT / "locales")
+    flows = load_flows(ROOT / "flows", knowledge)
+    chat = ChatService(uow, catalogs, knowledge, flows,
+                       SearchIndex.build(flows, knowledge, catalogs), utc_now,
                        ZoneInfo("Europe/Amsterdam"))
     timings: list[float] = []
     for n in range(people):

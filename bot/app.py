@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
+from bot.content.search import SearchIndex
 from bot.services.chat import ChatService, utc_now
 from bot.services.reachability import Reachability
 from bot.settings import Settings
@@ -37,7 +38,8 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
     try:
         await database.migrate()
         uow = database.uow
-        chat = ChatService(uow, catalogs, knowledge, flows, utc_now, settings.zone)
+        search = SearchIndex.build(flows, knowledge, catalogs)
+        chat = ChatService(uow, catalogs, knowledge, flows, search, utc_now, settings.zone)
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now))
     finally:
         await database.dispose()

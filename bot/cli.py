@@ -90,6 +90,51 @@ def chat(lang: LangOption = None, municipality: MunicipalityOption = None,
     asyncio.run(_go())
 
 
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="The question, in the person's own words.")],
+    lang: Annotated[str, typer.Option(help="The person's language: ar, ti, en or nl.")],
+    municipality: Annotated[str | None, typer.Option(
+        help="Where the person lives (local organisations), e.g. leiden.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=50, help="How many results.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Free-text search over topics, glossary and organisations, as the bot does it."""
+    from bot.content.catalogs import BabelCatalogs
+    from bot.content.flows import load_flows
+    from bot.content.knowledge import ContentError, Knowledge
+    from bot.content.search import CONFIDENT_SCORE, SearchIndex
+
+    if lang not in languages.CODES:
+        raise typer.BadParameter(f"choose one of {', '.join(sorted(languages.CODES))}",
+                                 param_hint="--lang")
+    settings = Settings()
+    try:
+        knowledge = Knowledge.load(settings.knowledge_dir)
+        flows = load_flows(settings.flows_dir, knowledge)
+    except ContentError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    if municipality is not None and municipality not in knowledge.municipality_ids():
+        raise typer.BadParameter(
+            f"choose one of {', '.join(sorted(knowledge.municipality_ids()))}",
+            param_hint="--municipality")
+    index = SearchIndex.build(flows, knowledge, BabelCatalogs.load(settings.locales_dir))
+    hits = index.search(question, lang, municipality, limit)
+    if as_json:
+        typer.echo(json.dumps({"results": [{"id": h.id, "kind": h.kind, "score": h.score}
+                                           for h in hits]}, ensure_ascii=False))
+        return
+    if not hits:
+        typer.echo("No match.")
+    for rank, hit in enumerate(hits, 1):
+        typer.echo(f"{rank:>2}  {hit.kind:<13}{hit.id:<26}{hit.score:>7.3f}  "
+                   f"{index.label(hit, lang)}")
+    if not any(h.confident for h in hits):
+        typer.echo(f"No confident match (score below {CONFIDENT_SCORE}): "
+                   "the bot offers a person.")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all database migrations (also done automatically at start-up)."""

@@ -35,7 +35,7 @@ def test_console_onboarding_in_arabic(tmp_path: Path) -> None:
     assert ar("Do you agree to this?") in out
     assert ar("In which municipality do you live?") in out
     assert "[1] Leiden" in out
-    assert f"[1] {ar('⚙️ Settings')}" in out
+    assert f"[3] {ar('⚙️ Settings')}" in out
     assert "\u2068" not in out  # bidi controls are for Telegram, not the terminal
 
 
@@ -48,12 +48,12 @@ def test_console_state_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_console_buttons_commands_and_text(tmp_path: Path) -> None:
-    out = chat(tmp_path, ["3", "1", "2", "/mydata", "what is this?", "/delete", "1"],
+    out = chat(tmp_path, ["3", "1", "2", "/mydata", "blorp", "/delete", "1"],
                "--municipality", "leiden")
     assert "> Leiden" in out
     assert "wegwijs-my-data.json" in out
     assert (tmp_path / "console" / "wegwijs-my-data.json").exists()
-    assert "Sorry, I did not understand that." in out
+    assert "I could not find a topic for that." in out
     assert "All your data has been deleted." in out
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from memory_store import MemoryStore
 from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import REQUIRED, load_flows
 from bot.content.knowledge import Knowledge
+from bot.content.search import SearchIndex
 from bot.domain.bidi import strip_controls
 from bot.domain.incoming import Caller
 from bot.domain.replies import Outcome
@@ -23,6 +23,7 @@ TRANSCRIPTS = sorted((PROJECT_ROOT / "tests" / "flows").glob("*.yaml"))
 KNOWLEDGE = Knowledge.load(PROJECT_ROOT / "knowledge")
 FLOWS = load_flows(PROJECT_ROOT / "flows", KNOWLEDGE)
 CATALOGS = BabelCatalogs.load(PROJECT_ROOT / "locales")
+SEARCH = SearchIndex.build(FLOWS, KNOWLEDGE, CATALOGS)
 ME = Caller(77, 77, "en")
 
 
@@ -40,7 +41,7 @@ def test_every_flow_has_a_transcript() -> None:
 
 
 async def onboarded_chat() -> ChatService:
-    chat = ChatService(MemoryStore(), CATALOGS, KNOWLEDGE, FLOWS, utc_now,
+    chat = ChatService(MemoryStore(), CATALOGS, KNOWLEDGE, FLOWS, SEARCH, utc_now,
                        ZoneInfo("Europe/Amsterdam"))
     await chat.command(ME, "start")
     for answer in ("o:lang:en", "o:consent:yes", "o:muni:leiden", "o:beg:ended"):

@@ -62,7 +62,7 @@ def test_unknown_glossary_word_fact_and_flow_are_refused(tmp_path: Path) -> None
 def test_a_missing_required_flow_is_reported(tmp_path: Path) -> None:
     flows = copy_flows(tmp_path)
     (flows / "debts.yaml").unlink()
-    with pytest.raises(ContentError, match="debts.yaml:1: required flow is missing"):
+    with pytest.raises(ContentError, match=r"debts\.yaml:1: required flow is missing"):
         load_flows(flows, KNOWLEDGE)
 
 

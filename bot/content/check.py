@@ -12,11 +12,13 @@ from babel.messages.extract import extract_from_dir
 from bot.content.catalogs import SOURCE_LANGUAGE, po_path, read_catalog
 from bot.content.flows import load_flows
 from bot.content.knowledge import ContentError, Knowledge
+from bot.content.telegram_html import html_problem
 from bot.domain import languages
 
 _FORMAT_FIELD = re.compile(r"\{[a-z_]+\}")
 _TAG = re.compile(r"</?[a-z]+")
 _COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
+_STEP_TEXT = re.compile(r"^flow [^,]+, step [^,]+$")  # HTML; titles and buttons are plain
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 CONTENT_EXTRACTOR = "wegwijs_content"  # the entry point in pyproject.toml
 
@@ -103,4 +105,7 @@ def _check_message(lang: str, message: Message) -> list[str]:
         problems.append(f"{label}: HTML tags differ from the English text")
     if sorted(_COMMAND.findall(source)) != sorted(_COMMAND.findall(text)):
         problems.append(f"{label}: /commands differ from the English text")
+    if _STEP_TEXT.match(message.context or "") and (problem := html_problem(text)):
+        problems.append(f"{label}: the translation {problem}")
     return problems
+

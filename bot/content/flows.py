@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.content.knowledge import ContentError, Knowledge, load_yaml
 from bot.content.schema import FACT_REF, Flow
+from bot.content.telegram_html import html_problem
 
 REQUIRED = (
     "registration-bsn", "digid", "health-insurance", "gp-and-emergency", "toeslagen",
@@ -61,6 +62,8 @@ def _cross_check(flow: Flow, flows: dict[str, Flow], knowledge: Knowledge,
     problems: list[tuple[int, str]] = []
     for step_id, step in flow.steps.items():
         where = f"step {step_id!r}"
+        if step.text and (problem := html_problem(step.text)):
+            problems.append((line_of(step_id), f"{where} {problem}"))
         if step.kind == "goto" and step.flow not in flows:
             problems.append((line_of(step_id), f"{where} goes to unknown flow {step.flow!r}"))
         if step.kind == "glossary" and step.term and knowledge.term_by_word(step.term) is None:

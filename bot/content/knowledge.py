@@ -21,6 +21,7 @@ from bot.content.schema import (
     Organisations,
     Override,
     Overrides,
+    Synonyms,
 )
 
 OTHER_MUNICIPALITY = "other"
@@ -63,6 +64,8 @@ class Knowledge:
         self.national = national
         self.local = local
         self.calendar = calendar.entries
+        # Words people use for each flow, per language (knowledge/synonyms.yaml, optional).
+        self.synonyms: dict[str, dict[str, list[str]]] = {}
         # (municipality, flow, step) → that municipality's text for the step.
         self.overrides: dict[tuple[str, str, str], Override] = {}
 
@@ -99,12 +102,17 @@ class Knowledge:
                 if loaded.overrides and loaded.municipality != m.id:
                     problems.append(f"{path}:1: municipality must be {m.id!r}")
                 overrides |= {(m.id, o.flow, o.step): o for o in loaded.overrides}
+        synonyms = Synonyms(synonyms={})
+        if (knowledge_dir / "synonyms.yaml").exists():  # optional
+            synonyms = load(knowledge_dir / "synonyms.yaml", Synonyms, synonyms)
         problems += _duplicates(knowledge_dir, municipalities, glossary, national, local)
         if problems:
             raise ContentError("\n".join(problems))
         knowledge = cls(municipalities.municipalities, glossary, facts, national, local,
                         calendar)
         knowledge.overrides = overrides
+        knowledge.synonyms = {flow: {lang: list(found) for lang, found in by_lang.items()}
+                              for flow, by_lang in synonyms.synonyms.items()}
         return knowledge
 
     def municipality(self, municipality_id: str) -> Municipality | None:
@@ -128,6 +136,10 @@ class Knowledge:
         ordered = sorted(fact.values, key=lambda v: v.year)
         applicable = [v for v in ordered if v.year <= year]
         return fact, (applicable[-1] if applicable else ordered[0])
+
+    def organisation(self, org_id: str) -> Organisation | None:
+        everything = [*self.national, *(o for orgs in self.local.values() for o in orgs)]
+        return next((o for o in everything if o.id == org_id), None)
 
     def organisations(self, category: Category, municipality: str | None) -> list[Organisation]:
         """Local organisations of the category first, then national ones."""

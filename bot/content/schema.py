@@ -78,8 +78,7 @@ class FactValue(Strict):
 
 class Fact(Strict):
     description: Text
-    unit: Literal["EUR", "EUR/month", "EUR/year", "days", "weeks", "months", "years", "hours",
-                  "percent"]
+    unit: Literal["EUR", "EUR/month", "EUR/year"]
     values: list[FactValue] = Field(min_length=1)
 
 

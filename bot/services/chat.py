@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from bot.content.glossary_match import find_terms
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow as TopicFlow
+from bot.content.search import SearchIndex
 from bot.domain import actions, languages
 from bot.domain.bidi import protect_ltr_runs
 from bot.domain.incoming import Caller
 from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Button, Outcome, Reply
 from bot.services import menu, privacy
+from bot.services.ask import Ask
 from bot.services.onboarding import Onboarding
 from bot.services.ports import Catalogs, Clock, UnitOfWorkFactory
 from bot.services.settings import SettingsService
@@ -35,8 +37,8 @@ ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", 
 
 class ChatService:
     def __init__(self, uow_factory: UnitOfWorkFactory, catalogs: Catalogs,
-                 knowledge: Knowledge, flows: dict[str, TopicFlow], clock: Clock,
-                 zone: ZoneInfo) -> None:
+                 knowledge: Knowledge, flows: dict[str, TopicFlow], search: SearchIndex,
+                 clock: Clock, zone: ZoneInfo) -> None:
         self._uow = uow_factory
         self._catalogs = catalogs
         self._knowledge = knowledge
@@ -45,6 +47,7 @@ class ChatService:
         self.onboarding = Onboarding(knowledge)
         self.settings = SettingsService(knowledge)
         self.topics = Topics(flows, knowledge)
+        self.ask = Ask(search, knowledge, self.topics)
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,
             "menu": menu.show,
@@ -101,10 +104,7 @@ class ChatService:
         async def decide(turn: Turn) -> Outcome:
             if self._in_a_question(turn):
                 return self._repeat(turn, turn.gettext("Please choose one of the buttons."))
-            terms = find_terms(self._knowledge, text)
-            if terms:
-                return Outcome([self.topics.term_reply(turn, t) for t in terms[:3]])
-            return menu.not_understood(turn)
+            return self.ask.answer(turn, text)
 
         return await self._run(caller, decide)
 
@@ -136,7 +136,8 @@ class ChatService:
         """Route a button by scope; None from a route means 'not a button we know'."""
         routes = {"o": self._onboarding_button, "s": self._settings_button,
                   "m": self._menu_button, "d": self._delete_button,
-                  "t": self._topic_button, "b": self._back_button}
+                  "t": self._topic_button, "b": self._back_button,
+                  "w": self._word_button, "k": self._organisation_button}
         route = routes.get(action.scope)
         outcome = await route(turn, action) if route else None
         if outcome is None:
@@ -177,6 +178,12 @@ class ChatService:
         if action.value:
             return self.topics.go(turn, action.name, action.value)
         return self.topics.open(turn, action.name)
+
+    async def _word_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        return None if action.value else self.ask.word(turn, action.name)
+
+    async def _organisation_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        return None if action.value else self.ask.organisation(turn, action.name)
 
     async def _back_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         if action.name != "back" or action.value:

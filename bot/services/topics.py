@@ -12,7 +12,7 @@ from bot.content.schema import Flow, GlossaryTerm, Organisation, Step
 from bot.domain import languages
 from bot.domain.facts import fill_facts
 from bot.domain.questions import Conversation
-from bot.domain.replies import Button, Outcome, Reply, rows
+from bot.domain.replies import Button, Outcome, Reply, escape, rows
 from bot.services.amounts import render_fact
 from bot.services.turn import Turn, button
 
@@ -82,7 +82,8 @@ class Topics:
 
     def term_reply(self, turn: Turn, term: GlossaryTerm) -> Reply:
         _ = turn.gettext
-        explanation = self._t(turn, contexts.glossary(term.term), term.explanation)
+        # Glossary and organisation texts are plain text, not HTML: escape them.
+        explanation = escape(self._t(turn, contexts.glossary(term.term), term.explanation))
         text = f"📖 <b>{turn.fill('{term}', term=term.term)}</b>\n{explanation}"
         more = self.flows.get(term.flow or "")
         keyboard = ((button(self.title(turn, more), SCOPE, more.id),),) if more else ()
@@ -141,14 +142,15 @@ class Topics:
         if not found:
             return _("We do not know an organisation for this yet. Ask your municipality "
                      "(gemeente): they can tell you who helps.")
-        lines = [self._organisation(turn, org) for org in found[:8]]
+        lines = [self.organisation_text(turn, org) for org in found[:8]]
         if municipality == OTHER_MUNICIPALITY:
             lines.insert(0, _("These organisations work in the whole country:"))
         return "\n\n".join(lines)
 
-    def _organisation(self, turn: Turn, org: Organisation) -> str:
+    def organisation_text(self, turn: Turn, org: Organisation) -> str:
         _ = turn.gettext
-        description = self._t(turn, contexts.organisation(org.id), org.description).strip()
+        description = escape(
+            self._t(turn, contexts.organisation(org.id), org.description).strip())
         parts = [f"• <b>{turn.fill('{name}', name=org.name)}</b>: {description}"]
         spoken = [languages.by_code(code).native_name for code in org.languages
                   if code != "nl"]

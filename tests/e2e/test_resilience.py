@@ -51,7 +51,7 @@ async def test_a_stale_button_gets_a_polite_answer(api: FakeBotAPI, bot: Running
     await quick_onboard(person, "nl")
     notice, menu = await person.press("o:lang:ar", replies=2, on=picker)
     assert seen(notice) == tr("nl", "This button is from an older message.")
-    assert data(menu) == ["m:settings", "m:privacy", "m:help"]
+    assert data(menu) == ["m:topics", "m:emergency", "m:settings", "m:privacy", "m:help"]
     answers = list(api.callback_answers.values())
     assert answers[-1].get("text") == tr("nl", "This button is from an older message.")
     assert bot.rows("SELECT language FROM people") == [("nl",)]
@@ -71,9 +71,11 @@ async def test_forged_callback_data_and_stickers_get_an_answer(api: FakeBotAPI,
     api.user_sticker(2003)
     [reply] = await api.next_messages(2003)
     assert seen(reply).startswith(tr("ar", "I can only read text messages and buttons."))
-    api.user_message(2003, "ش" * 4096)
+    api.user_message(2003, "ش" * 4096)  # the longest text Telegram lets through
     [reply] = await api.next_messages(2003)
-    assert data(reply) == ["m:settings", "m:privacy", "m:help"]
+    assert seen(reply) == tr("ar", "I could not find a topic for that. Choose one from the "
+                                   "list, or try other words.")
+    assert "t:debts" in data(reply) and "m:menu" in data(reply)
 
 
 async def test_a_crash_halfway_answers_in_the_persons_language_and_loses_nothing(

@@ -10,6 +10,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
+from bot.content.search import SearchIndex
 from bot.services.chat import ChatService
 from bot.settings import PROJECT_ROOT
 
@@ -47,7 +48,13 @@ def flows(knowledge: Knowledge) -> dict[str, Flow]:
     return load_flows(PROJECT_ROOT / "flows", knowledge)
 
 
+@pytest.fixture(scope="session")
+def search(flows: dict[str, Flow], knowledge: Knowledge, catalogs: BabelCatalogs) -> SearchIndex:
+    return SearchIndex.build(flows, knowledge, catalogs)
+
+
 @pytest.fixture
 def chat(store: MemoryStore, catalogs: BabelCatalogs, knowledge: Knowledge,
-         flows: dict[str, Flow], clock: FixedClock) -> ChatService:
-    return ChatService(store, catalogs, knowledge, flows, clock, ZoneInfo("Europe/Amsterdam"))
+         flows: dict[str, Flow], search: SearchIndex, clock: FixedClock) -> ChatService:
+    return ChatService(store, catalogs, knowledge, flows, search, clock,
+                       ZoneInfo("Europe/Amsterdam"))

@@ -26,10 +26,18 @@ def first_case(flow_id: str) -> list[dict[str, Any]]:
     return list(spec["cases"][0]["script"])
 
 
+MUNICIPALITY = "haarlem"
+
+
 def translated_start(lang: str, flow_id: str, step_id: str) -> str:
-    """The first line of a step's text as the reader sees it (facts aside)."""
+    """The first line of a step's text as the reader sees it (facts aside), including the
+    municipality's own version of the step where it has one."""
     text = FLOWS[flow_id].steps[step_id].text or ""
-    line = CATALOGS.translator(lang).pgettext(contexts.step_text(flow_id, step_id), text)
+    context = contexts.step_text(flow_id, step_id)
+    local = KNOWLEDGE.overrides.get((MUNICIPALITY, flow_id, step_id))
+    if local is not None:
+        text, context = local.text, contexts.override(MUNICIPALITY, flow_id, step_id)
+    line = CATALOGS.translator(lang).pgettext(context, text)
     first = strip_controls(visible_text(line.strip().splitlines()[0]))
     return first.split("{fact:")[0][:40]
 
@@ -37,7 +45,7 @@ def translated_start(lang: str, flow_id: str, step_id: str) -> str:
 async def onboard(person: Person, lang: str) -> None:
     await person.say("/start")
     await person.press(f"o:lang:{lang}", replies=2 if lang == "ti" else 1)
-    for answer in ("o:consent:yes", "o:muni:haarlem", "o:beg:ended"):
+    for answer in ("o:consent:yes", f"o:muni:{MUNICIPALITY}", "o:beg:ended"):
         await person.press(answer)
 
 
