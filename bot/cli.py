@@ -64,7 +64,7 @@ def run() -> None:
         raise typer.Exit(2)
     from bot.transports.telegram.runner import run_polling
 
-    asyncio.run(run_polling(settings))
+    _refusing_invalid_content(lambda: asyncio.run(run_polling(settings)))
 
 
 @app.command()
@@ -87,7 +87,7 @@ def chat(lang: LangOption = None, municipality: MunicipalityOption = None,
             await run_console(built, Caller(user_id, user_id, lang), language=lang,
                               municipality=municipality)
 
-    asyncio.run(_go())
+    _refusing_invalid_content(lambda: asyncio.run(_go()))
 
 
 @app.command()
@@ -235,6 +235,17 @@ def _with_roles(settings: Settings, use: Callable[[RolesService], Awaitable[T]])
             await database.dispose()
 
     return asyncio.run(go())
+
+
+def _refusing_invalid_content(start: Callable[[], None]) -> None:
+    """The bot does not start on invalid content; say where the problem is, no traceback."""
+    from bot.content.knowledge import ContentError
+
+    try:
+        start()
+    except ContentError as exc:
+        typer.echo(f"Wegwijs cannot start: the content is invalid.\n{exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def main() -> None:

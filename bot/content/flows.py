@@ -39,6 +39,8 @@ def load_flows(flows_dir: Path, knowledge: Knowledge) -> dict[str, Flow]:
     for flow_id, flow in flows.items():
         problems += [f"{files[flow_id]}:{line}: {p}"
                      for line, p in _cross_check(flow, flows, knowledge, files[flow_id])]
+    problems += [f"knowledge/synonyms.yaml:1: synonyms for unknown flow {flow_id!r}"
+                 for flow_id in knowledge.synonyms if flow_id not in flows]
     for municipality, flow_id, step_id in knowledge.overrides:
         target = flows.get(flow_id)
         step = target.steps.get(step_id) if target else None
@@ -64,6 +66,8 @@ def _cross_check(flow: Flow, flows: dict[str, Flow], knowledge: Knowledge,
         where = f"step {step_id!r}"
         if step.text and (problem := html_problem(step.text)):
             problems.append((line_of(step_id), f"{where} {problem}"))
+        if step.kind == "handoff":  # shown once talking to a person exists; never a dead end
+            problems.append((line_of(step_id), f"{where}: handoff steps are not available yet"))
         if step.kind == "goto" and step.flow not in flows:
             problems.append((line_of(step_id), f"{where} goes to unknown flow {step.flow!r}"))
         if step.kind == "glossary" and step.term and knowledge.term_by_word(step.term) is None:

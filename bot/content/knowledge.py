@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -182,11 +183,21 @@ def load_yaml(path: Path, model: type[M]) -> M:
         return model.model_validate(raw)
     except ValidationError as exc:
         root = yaml.compose(text)
-        problems = [
-            f"{path}:{_line_of(root, err['loc'])}: {'.'.join(map(str, err['loc']))}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = []
+        for err in exc.errors():
+            where = ".".join(map(str, err["loc"]))
+            line = _line_of(root, err["loc"]) if err["loc"] else _line_of_step(text, err["msg"])
+            problems.append(f"{path}:{line}: {where + ': ' if where else ''}{err['msg']}")
         raise ContentError("\n".join(problems)) from exc
+
+
+def _line_of_step(text: str, message: str) -> int:
+    """For checks on a whole flow ("step 'x' goes to ..."): the line of that step."""
+    named = re.search(r"step '([^']+)'", message)
+    if named is None:
+        return 1
+    return next((i + 1 for i, line in enumerate(text.splitlines())
+                 if line.strip().startswith(f"{named.group(1)}:")), 1)
 
 
 def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:
