@@ -269,3 +269,22 @@ def test_cli_search_table_and_bad_options(tmp_path: Path) -> None:
     assert wegwijs(tmp_path, "search", "x", "--lang", "fr").returncode != 0
     assert wegwijs(tmp_path, "search", "x", "--lang", "en",
                    "--municipality", "atlantis").returncode != 0
+
+
+def test_what_people_are_shown_finds_the_topic_in_every_language(index: SearchIndex) -> None:
+    """The buttons a person actually gets (confident hits, else a couple of guesses)."""
+    from bot.services.ask import shown_hits
+
+    asked: dict[str, int] = defaultdict(int)
+    found: dict[str, int] = defaultdict(int)
+    misses = []
+    for q in questions():
+        offered, _confident = shown_hits(index.search(q["q"], q["lang"], q.get("municipality"),
+                                                      limit=6))
+        asked[q["lang"]] += 1
+        if (q["kind"], q["expect"]) in ids(offered):
+            found[q["lang"]] += 1
+        else:
+            misses.append(f'{q["lang"]} {q["q"]!r}: want {q["expect"]}, got {ids(offered)}')
+    accuracy = {lang: found[lang] / asked[lang] for lang in asked}
+    assert all(a >= TARGET_TOP3 for a in accuracy.values()), (accuracy, misses)

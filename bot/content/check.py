@@ -18,7 +18,10 @@ from bot.domain import languages
 _FORMAT_FIELD = re.compile(r"\{[a-z_]+\}")
 _TAG = re.compile(r"</?[a-z]+")
 _COMMAND = re.compile(r"(?<![\w/])/[a-z]+\b")
-_STEP_TEXT = re.compile(r"^flow [^,]+, step [^,]+$")  # HTML; titles and buttons are plain
+# Step texts (and municipalities' versions of them) are HTML; titles and buttons are plain.
+_STEP_TEXT = re.compile(r"^([a-z-]+: )?flow [^,]+, step [^,]+$")
+_BUTTON = re.compile(r"(: title|, button [^,]+|, link)$")
+MAX_BUTTON = 48  # characters; longer labels are cut off on a phone
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 CONTENT_EXTRACTOR = "wegwijs_content"  # the entry point in pyproject.toml
 
@@ -107,5 +110,8 @@ def _check_message(lang: str, message: Message) -> list[str]:
         problems.append(f"{label}: /commands differ from the English text")
     if _STEP_TEXT.match(message.context or "") and (problem := html_problem(text)):
         problems.append(f"{label}: the translation {problem}")
+    if _BUTTON.search(message.context or "") and len(text) > MAX_BUTTON:
+        problems.append(f"{label}: the button label is {len(text)} characters "
+                        f"(at most {MAX_BUTTON})")
     return problems
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.content.knowledge import ContentError, Knowledge, load_yaml
+from bot.content.knowledge import ContentError, Knowledge, load_yaml, step_line
 from bot.content.schema import FACT_REF, Flow
 from bot.content.telegram_html import html_problem
 
@@ -41,12 +41,17 @@ def load_flows(flows_dir: Path, knowledge: Knowledge) -> dict[str, Flow]:
                      for line, p in _cross_check(flow, flows, knowledge, files[flow_id])]
     problems += [f"knowledge/synonyms.yaml:1: synonyms for unknown flow {flow_id!r}"
                  for flow_id in knowledge.synonyms if flow_id not in flows]
-    for municipality, flow_id, step_id in knowledge.overrides:
+    for (municipality, flow_id, step_id), override in knowledge.overrides.items():
+        where = f"knowledge/municipalities/{municipality}/overrides.yaml:1: {flow_id}/{step_id}"
         target = flows.get(flow_id)
         step = target.steps.get(step_id) if target else None
         if step is None or not step.text:
-            problems.append(f"knowledge/municipalities/{municipality}/overrides.yaml:1: "
-                            f"flow {flow_id!r} has no step {step_id!r} with a text")
+            problems.append(f"{where}: the flow has no such step with a text")
+        problems += [f"{where}: {p}" for p in _text_problems(override.text, knowledge)]
+    problems += [f"knowledge/glossary.yaml:1: {t.term!r} links to unknown flow {t.flow!r}"
+                 for t in knowledge.glossary if t.flow and t.flow not in flows]
+    problems += [f"knowledge/calendar.yaml:1: {e.id!r} links to unknown flow {e.flow!r}"
+                 for e in knowledge.calendar if e.flow and e.flow not in flows]
     if problems:
         raise ContentError("\n".join(problems))
     order = {fid: i for i, fid in enumerate(REQUIRED)}
@@ -55,17 +60,16 @@ def load_flows(flows_dir: Path, knowledge: Knowledge) -> dict[str, Flow]:
 
 def _cross_check(flow: Flow, flows: dict[str, Flow], knowledge: Knowledge,
                  path: Path) -> list[tuple[int, str]]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text = path.read_text(encoding="utf-8")
 
     def line_of(step_id: str) -> int:
-        return next((i + 1 for i, text in enumerate(lines)
-                     if text.strip().startswith(f"{step_id}:")), 1)
+        return step_line(text, step_id)
 
     problems: list[tuple[int, str]] = []
     for step_id, step in flow.steps.items():
         where = f"step {step_id!r}"
-        if step.text and (problem := html_problem(step.text)):
-            problems.append((line_of(step_id), f"{where} {problem}"))
+        problems += [(line_of(step_id), f"{where} {p}")
+                     for p in _text_problems(step.text or "", knowledge)]
         if step.kind == "handoff":  # shown once talking to a person exists; never a dead end
             problems.append((line_of(step_id), f"{where}: handoff steps are not available yet"))
         if step.kind == "goto" and step.flow not in flows:
@@ -73,11 +77,17 @@ def _cross_check(flow: Flow, flows: dict[str, Flow], knowledge: Knowledge,
         if step.kind == "glossary" and step.term and knowledge.term_by_word(step.term) is None:
             problems.append((line_of(step_id),
                              f"{where} shows {step.term!r}, which is not in the glossary"))
-        for fact_id in FACT_REF.findall(step.text or ""):
-            if fact_id not in knowledge.facts:
-                problems.append((line_of(step_id), f"{where} uses unknown fact {fact_id!r}"))
     for step_id in sorted(set(flow.steps) - _reachable(flow)):
         problems.append((line_of(step_id), f"step {step_id!r} cannot be reached from the start"))
+    return problems
+
+
+def _text_problems(text: str, knowledge: Knowledge) -> list[str]:
+    """What is wrong with a text people will see: Telegram HTML, unknown facts."""
+    problems = [f"uses unknown fact {fact_id!r}" for fact_id in FACT_REF.findall(text)
+                if fact_id not in knowledge.facts]
+    if problem := html_problem(text):
+        problems.append(problem)
     return problems
 
 

@@ -54,7 +54,9 @@ class Knowledge:
 
     def __init__(self, municipalities: list[Municipality], glossary: Glossary, facts: Facts,
                  national: list[Organisation], local: dict[str, list[Organisation]],
-                 calendar: Calendar) -> None:
+                 calendar: Calendar,
+                 overrides: dict[tuple[str, str, str], Override] | None = None,
+                 synonyms: Synonyms | None = None) -> None:
         self.municipalities = municipalities
         self._by_id = {m.id: m for m in municipalities}
         self.glossary = glossary.terms
@@ -66,9 +68,11 @@ class Knowledge:
         self.local = local
         self.calendar = calendar.entries
         # Words people use for each flow, per language (knowledge/synonyms.yaml, optional).
-        self.synonyms: dict[str, dict[str, list[str]]] = {}
+        self.synonyms: dict[str, dict[str, list[str]]] = {
+            flow: {lang: list(found) for lang, found in by_lang.items()}
+            for flow, by_lang in (synonyms.synonyms if synonyms else {}).items()}
         # (municipality, flow, step) → that municipality's text for the step.
-        self.overrides: dict[tuple[str, str, str], Override] = {}
+        self.overrides = overrides or {}
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Knowledge:
@@ -109,12 +113,8 @@ class Knowledge:
         problems += _duplicates(knowledge_dir, municipalities, glossary, national, local)
         if problems:
             raise ContentError("\n".join(problems))
-        knowledge = cls(municipalities.municipalities, glossary, facts, national, local,
-                        calendar)
-        knowledge.overrides = overrides
-        knowledge.synonyms = {flow: {lang: list(found) for lang, found in by_lang.items()}
-                              for flow, by_lang in synonyms.synonyms.items()}
-        return knowledge
+        return cls(municipalities.municipalities, glossary, facts, national, local, calendar,
+                   overrides, synonyms)
 
     def municipality(self, municipality_id: str) -> Municipality | None:
         return self._by_id.get(municipality_id)
@@ -186,18 +186,17 @@ def load_yaml(path: Path, model: type[M]) -> M:
         problems = []
         for err in exc.errors():
             where = ".".join(map(str, err["loc"]))
-            line = _line_of(root, err["loc"]) if err["loc"] else _line_of_step(text, err["msg"])
+            named = re.search(r"step '([^']+)'", err["msg"])
+            line = (_line_of(root, err["loc"]) if err["loc"]
+                    else step_line(text, named.group(1)) if named else 1)
             problems.append(f"{path}:{line}: {where + ': ' if where else ''}{err['msg']}")
         raise ContentError("\n".join(problems)) from exc
 
 
-def _line_of_step(text: str, message: str) -> int:
-    """For checks on a whole flow ("step 'x' goes to ..."): the line of that step."""
-    named = re.search(r"step '([^']+)'", message)
-    if named is None:
-        return 1
+def step_line(text: str, step_id: str) -> int:
+    """The line where a flow file defines a step (1 when not found)."""
     return next((i + 1 for i, line in enumerate(text.splitlines())
-                 if line.strip().startswith(f"{named.group(1)}:")), 1)
+                 if line.strip().startswith(f"{step_id}:")), 1)
 
 
 def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:

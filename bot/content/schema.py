@@ -162,6 +162,8 @@ class Step(Strict):
     flow: Id | None = None  # goto: another flow
     category: Category | None = None  # organisations
     term: str | None = None  # glossary: a Dutch term from knowledge/glossary.yaml
+    # choice: options whose ids are municipality ids; the person's own is followed unasked.
+    by_municipality: bool = False
 
     @model_validator(mode="after")
     def _fields_fit_the_kind(self) -> Step:
@@ -172,6 +174,8 @@ class Step(Strict):
             raise ValueError(f"a {self.kind} step needs {', '.join(missing)}")
         if self.kind != "choice" and self.options:
             raise ValueError(f"only choice steps have options, not {self.kind}")
+        if self.by_municipality and self.kind != "choice":
+            raise ValueError("only choice steps can be answered by municipality")
         if self.kind == "choice" and self.next:
             raise ValueError("a choice step continues through its options, not next")
         if self.kind == "choice" and len({o.id for o in self.options}) != len(self.options):

@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.content.glossary_match import find_terms
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow as TopicFlow
 from bot.content.search import SearchIndex
@@ -73,8 +72,9 @@ class ChatService:
         name = name.lower()
 
         async def decide(turn: Turn) -> Outcome:
-            if name == "word" and turn.person.onboarded:
-                return self._word(turn, args)
+            if name == "word":
+                return self.ask.lookup(turn, args) if turn.person.onboarded \
+                    else self._continue_onboarding(turn)
             handler = self._commands.get(name)
             if handler is None:
                 return self._not_understood(turn)
@@ -228,15 +228,6 @@ class ChatService:
 
     def _emergency(self, turn: Turn) -> Outcome:
         return self.topics.open(turn, EMERGENCY_FLOW) or self.topics.menu(turn)
-
-    def _word(self, turn: Turn, word: str) -> Outcome:
-        if not word.strip():
-            return menu.word_usage(turn)
-        term = self._knowledge.term_by_word(word) or next(
-            iter(find_terms(self._knowledge, word)), None)
-        if term is None:
-            return menu.unknown_word(turn, word.strip()[:40])
-        return Outcome([self.topics.term_reply(turn, term)])
 
     def _continue_onboarding(self, turn: Turn) -> Outcome:
         return self.onboarding.resume(turn, turn.gettext("First, let's finish a few questions."))

@@ -77,19 +77,6 @@ def not_understood(turn: Turn) -> Outcome:
         "Sorry, I did not understand that. Please choose from the menu below."))])
 
 
-def word_usage(turn: Turn) -> Outcome:
-    _ = turn.gettext
-    return Outcome([menu_reply(turn, _(
-        "Send a Dutch word after /word, for example: /word aanmaning"))])
-
-
-def unknown_word(turn: Turn, word: str) -> Outcome:
-    _ = turn.gettext
-    return Outcome([menu_reply(turn, turn.fill(_(
-        "I do not know the word {word} yet. Try another spelling, or choose a topic."),
-        word=word))])
-
-
 def unsupported(turn: Turn) -> Outcome:
     _ = turn.gettext
     return Outcome([menu_reply(turn, _(

@@ -109,8 +109,8 @@ def draft_notice(turn: Turn, step: Step) -> list[Reply]:
         return []
     return [Reply(turn.gettext(
         "Some texts in this language are drafts that a native speaker has not checked yet; "
-        "they are marked ✎. If something is unclear, you can switch to another language "
-        "with /language."))]
+        "in the topics they are marked ✎. If something is unclear, you can switch to "
+        "another language with /language."))]
 
 
 def record(turn: Turn, step: Step, value: str) -> None:

@@ -12,7 +12,7 @@ from bot.content.schema import Flow, GlossaryTerm, Organisation, Step
 from bot.domain import languages
 from bot.domain.facts import fill_facts
 from bot.domain.questions import Conversation
-from bot.domain.replies import Button, Outcome, Reply, escape, rows
+from bot.domain.replies import Button, Keyboard, Outcome, Reply, escape, rows
 from bot.services.amounts import render_fact
 from bot.services.turn import Turn, button
 
@@ -30,13 +30,16 @@ class Topics:
     # -- what the person sees ---------------------------------------------------------
 
     def menu(self, turn: Turn) -> Outcome:
-        """All topics as buttons, in the order of the required list."""
+        """All topics as buttons; leaves any topic the person was in."""
         _ = turn.gettext
         turn.conversation = None
-        buttons = [button(self.title(turn, f), SCOPE, f.id) for f in self.flows.values()]
-        keyboard = (*rows(buttons, 1), (button(_("🏠 Menu"), "m", "menu"),))
         return Outcome([Reply(_("<b>Topics</b>\nChoose a topic, or type your question "
-                                "in your own words."), keyboard)])
+                                "in your own words."), self.topic_keyboard(turn))])
+
+    def topic_keyboard(self, turn: Turn) -> Keyboard:
+        """One button per topic, in the order of the required list, then Menu."""
+        buttons = [button(self.title(turn, f), SCOPE, f.id) for f in self.flows.values()]
+        return (*rows(buttons, 1), (button(turn.gettext("🏠 Menu"), "m", "menu"),))
 
     def open(self, turn: Turn, flow_id: str) -> Outcome | None:
         flow = self.flows.get(flow_id)
@@ -56,13 +59,17 @@ class Topics:
         return self._show(turn, flow, step_id, trail)
 
     def back(self, turn: Turn) -> Outcome | None:
+        """The step shown before this one; from a topic's first step, the topic list."""
+        if self.position(turn) is None:
+            return None
         trail = self._trail(turn)
         while trail:
             flow_id, _sep, step_id = trail.pop().partition("/")
             flow = self.flows.get(flow_id)
-            if flow is not None and step_id in flow.steps:
+            if flow is not None and step_id in flow.steps and not self._passes_on(
+                    turn, flow.steps[step_id]):
                 return self._show(turn, flow, step_id, trail)
-        return None
+        return self.menu(turn)
 
     def current(self, turn: Turn) -> Outcome | None:
         here = self.position(turn)
@@ -75,10 +82,7 @@ class Topics:
         return self._show(turn, flow, step_id, self._trail(turn))
 
     def title(self, turn: Turn, flow: Flow) -> str:
-        return self._t(turn, contexts.flow_title(flow.id), flow.title)
-
-    def summary(self, turn: Turn, flow: Flow) -> str:
-        return self._t(turn, contexts.flow_summary(flow.id), flow.summary)
+        return self._t(turn, contexts.flow_title(flow.id), flow.title, mark=False)
 
     def term_reply(self, turn: Turn, term: GlossaryTerm) -> Reply:
         _ = turn.gettext
@@ -103,18 +107,33 @@ class Topics:
         trail = turn.conversation.data.get("trail", "")
         return trail.split(",") if trail else []
 
+    def _passes_on(self, turn: Turn, step: Step) -> str | None:
+        """Where a step that shows nothing itself leads: a goto's flow ("flow:<id>"), or the
+        option of a by-municipality question that matches the person's municipality."""
+        if step.kind == "goto" and step.flow in self.flows:
+            return f"flow:{step.flow}"
+        if step.kind == "choice" and step.by_municipality:
+            mine = turn.person.municipality
+            return next((o.next for o in step.options if o.id == mine), None)
+        return None
+
     def _show(self, turn: Turn, flow: Flow, step_id: str, trail: list[str]) -> Outcome:
+        """Show a step; steps that only pass on are followed, and never kept for Back."""
         step = flow.steps[step_id]
-        for _hop in range(MAX_GOTO_HOPS):  # a goto step shows the other flow's start
-            if step.kind != "goto" or step.flow not in self.flows:
+        for _hop in range(MAX_GOTO_HOPS):
+            target = self._passes_on(turn, step)
+            if target is None:
                 break
-            trail = [*trail, f"{flow.id}/{step_id}"] if step_id != flow.start else trail
-            flow = self.flows[step.flow]
-            step_id, step = flow.start, flow.steps[flow.start]
+            if target.startswith("flow:"):
+                flow = self.flows[target.removeprefix("flow:")]
+                step_id = flow.start
+            else:
+                step_id = target
+            step = flow.steps[step_id]
         turn.conversation = Conversation(PREFIX + flow.id, step_id,
                                          {"trail": ",".join(trail[-20:])})
         return Outcome([Reply(self._body(turn, flow, step_id, step),
-                              self._keyboard(turn, flow, step_id, step, bool(trail)))])
+                              self._keyboard(turn, flow, step_id, step))])
 
     def _body(self, turn: Turn, flow: Flow, step_id: str, step: Step) -> str:
         text = ""
@@ -162,29 +181,29 @@ class Topics:
             parts.append(f'<a href="{org.website}">{turn.fill("{site}", site=_site(org))}</a>')
         return "\n".join(parts)
 
-    def _keyboard(self, turn: Turn, flow: Flow, step_id: str, step: Step,
-                  can_go_back: bool) -> tuple[tuple[Button, ...], ...]:
+    def _keyboard(self, turn: Turn, flow: Flow, step_id: str, step: Step) -> Keyboard:
         _ = turn.gettext
         keyboard: list[tuple[Button, ...]] = []
         if step.link is not None:
-            label = self._t(turn, contexts.link_label(flow.id, step_id), step.link.label)
+            label = self._t(turn, contexts.link_label(flow.id, step_id), step.link.label,
+                            mark=False)
             keyboard.append((Button("🔗 " + label, "", url=str(step.link.url)),))
         for option in step.options:
             label = self._t(turn, contexts.option_label(flow.id, step_id, option.id),
-                            option.label)
+                            option.label, mark=False)
             keyboard.append((button(label, SCOPE, flow.id, option.next),))
         if step.next:
             keyboard.append((button(_("Next ⬇️"), SCOPE, flow.id, step.next),))
         elif step.kind != "choice":
             keyboard.append((button(_("📚 Other topics"), "m", "topics"),))
-        last = [button(_("↩️ Back"), "b", "back")] if can_go_back else []
-        keyboard.append((*last, button(_("🏠 Menu"), "m", "menu")))
+        keyboard.append((button(_("↩️ Back"), "b", "back"), button(_("🏠 Menu"), "m", "menu")))
         return tuple(keyboard)
 
-    def _t(self, turn: Turn, context: str, text: str) -> str:
-        """Translate a content text; drafts (unreviewed) get a small mark."""
+    def _t(self, turn: Turn, context: str, text: str, *, mark: bool = True) -> str:
+        """Translate a content text; drafts (unreviewed) get a small mark, except on
+        buttons, where it would only clutter."""
         translated = turn.tr.pgettext(context, text)
-        if translated != text and turn.catalogs.is_draft(turn.language, text, context):
+        if mark and translated != text and turn.catalogs.is_draft(turn.language, text, context):
             translated = translated.rstrip() + DRAFT_MARK
         return translated
 

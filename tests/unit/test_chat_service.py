@@ -263,8 +263,8 @@ async def test_picking_tigrinya_says_once_that_some_texts_are_drafts(
         chat: ChatService, catalogs: BabelCatalogs) -> None:
     notice = catalogs.translator("ti").gettext(
         "Some texts in this language are drafts that a native speaker has not checked yet; "
-        "they are marked ✎. If something is unclear, you can switch to another language "
-        "with /language.")
+        "in the topics they are marked ✎. If something is unclear, you can switch to "
+        "another language with /language.")
     await chat.command(ME, "start")
     picked = await chat.button(ME, "o:lang:ti")
     assert strip_controls(picked.replies[0].text) == notice

@@ -40,7 +40,7 @@ async def test_next_back_and_position_survive_in_the_database(
         chat: ChatService, store: MemoryStore) -> None:
     await onboard(chat)
     start = await chat.button(ME, "t:digid")
-    assert "t:digid:have-it" in data_of(start) and "b:back" not in data_of(start)
+    assert "t:digid:have-it" in data_of(start) and "b:back" in data_of(start)
     question = await chat.button(ME, "t:digid:have-it")
     assert "b:back" in data_of(question)
     [conversation] = store.state.conversations.values()
@@ -91,3 +91,57 @@ async def test_dutch_words_are_explained_in_any_message(chat: ChatService) -> No
     assert "eigen risico" in texts(word)
     unknown = await chat.command(ME, "word", "blabla")
     assert "blabla" in texts(unknown)
+
+
+async def test_back_after_a_jump_to_another_topic_returns_to_the_question(
+        chat: ChatService) -> None:
+    await onboard(chat)
+    await chat.button(ME, "t:digid")
+    await chat.button(ME, "t:digid:have-it")
+    question = await chat.button(ME, "t:digid:address")
+    jumped = await chat.button(ME, "t:digid:register-first")  # a goto: registration-bsn
+    assert "BRP" in texts(jumped) and "t:registration-bsn:situation" in data_of(jumped)
+    back = await chat.button(ME, "b:back")
+    assert texts(back) == texts(question)  # not the jump again
+    assert "t:digid:register-first" in data_of(back)
+
+
+async def test_back_on_the_first_step_goes_to_the_topic_list(chat: ChatService) -> None:
+    await onboard(chat)
+    start = await chat.button(ME, "t:debts")
+    assert "b:back" in data_of(start)
+    back = await chat.button(ME, "b:back")
+    assert "t:debts" in data_of(back) and "t:digid" in data_of(back)
+
+
+async def test_a_question_by_municipality_is_answered_from_the_profile(
+        chat: ChatService) -> None:
+    await onboard(chat, municipality="haarlem")
+    await chat.button(ME, "t:municipal-taxes")
+    flow = chat.topics.flows["municipal-taxes"]
+    where = next(s for s, step in flow.steps.items() if step.by_municipality)
+    asking = [s for s, step in flow.steps.items() if where in
+              [step.next, *(o.next for o in step.options)]]
+    shown = await chat.button(ME, f"t:municipal-taxes:{where}")
+    assert "Cocensus" in texts(shown), asking
+
+
+async def test_text_without_a_match_keeps_the_place_in_a_topic(chat: ChatService) -> None:
+    await onboard(chat)
+    await chat.button(ME, "t:digid")
+    question = await chat.button(ME, "t:digid:have-it")
+    nothing = await chat.text(ME, "qwxz")
+    assert "t:digid" in data_of(nothing)  # the topic list, to choose from
+    back = await chat.button(ME, "b:back")  # the Back button still on screen
+    assert back.notice is None and "DigiD" in texts(back)
+    assert texts(question)
+
+
+async def test_a_word_explanation_does_not_repeat_its_topic_as_a_button(
+        chat: ChatService) -> None:
+    await onboard(chat)
+    outcome = await chat.text(ME, "aanmaning")
+    topics = [d for d in data_of(outcome) if d.startswith("t:")]
+    assert len(topics) == len(set(topics))
+    lookup = await chat.command(ME, "word", "leges")
+    assert "m:menu" in data_of(lookup)
