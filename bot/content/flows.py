@@ -93,13 +93,13 @@ def _text_problems(text: str, knowledge: Knowledge) -> list[str]:
 
 def _reachable(flow: Flow) -> set[str]:
     seen: set[str] = set()
-    todo = [flow.start]
-    while todo:
-        step_id = todo.pop()
+    pending = [flow.start]
+    while pending:
+        step_id = pending.pop()
         if step_id in seen:
             continue
         seen.add(step_id)
         step = flow.steps[step_id]
-        todo += [step.next] if step.next else []
-        todo += [o.next for o in step.options]
+        pending += [step.next] if step.next else []
+        pending += [o.next for o in step.options]
     return seen
