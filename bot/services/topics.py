@@ -6,6 +6,8 @@ Back), so a restart loses nothing. Buttons carry flow and step ids ("t:digid:app
 
 from __future__ import annotations
 
+import html
+
 from bot.content import contexts
 from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
 from bot.content.schema import Flow, GlossaryTerm, Organisation, Step
@@ -85,10 +87,9 @@ class Topics:
         return self._t(turn, contexts.flow_title(flow.id), flow.title, mark=False)
 
     def term_reply(self, turn: Turn, term: GlossaryTerm) -> Reply:
-        _ = turn.gettext
         # Glossary and organisation texts are plain text, not HTML: escape them.
         explanation = escape(self._t(turn, contexts.glossary(term.term), term.explanation))
-        text = f"📖 <b>{turn.fill('{term}', term=term.term)}</b>\n{explanation}"
+        text = f"📖 <b>{turn.value(term.term)}</b>\n{explanation}"
         more = self.flows.get(term.flow or "")
         keyboard = ((button(self.title(turn, more), SCOPE, more.id),),) if more else ()
         return Reply(text, keyboard)
@@ -170,7 +171,7 @@ class Topics:
         _ = turn.gettext
         description = escape(
             self._t(turn, contexts.organisation(org.id), org.description).strip())
-        parts = [f"• <b>{turn.fill('{name}', name=org.name)}</b>: {description}"]
+        parts = [f"• <b>{turn.value(org.name)}</b>: {description}"]
         spoken = [languages.by_code(code).native_name for code in org.languages
                   if code != "nl"]
         if spoken:
@@ -178,7 +179,8 @@ class Topics:
         if org.phone:
             parts.append(turn.fill(_("Phone: {phone}"), phone=org.phone))
         if org.website:
-            parts.append(f'<a href="{org.website}">{turn.fill("{site}", site=_site(org))}</a>')
+            href = html.escape(str(org.website), quote=True)
+            parts.append(f'<a href="{href}">{turn.value(_site(org))}</a>')
         return "\n".join(parts)
 
     def _keyboard(self, turn: Turn, flow: Flow, step_id: str, step: Step) -> Keyboard:

@@ -44,10 +44,11 @@ class Turn:
 
     def fill(self, template: str, **values: str) -> str:
         """Format a translated template; values are escaped and, in RTL text, isolated."""
-        safe = {k: escape(v) for k, v in values.items()}
-        if languages.is_rtl(self.language):
-            safe = {k: isolate(v) for k, v in safe.items()}
-        return template.format(**safe)
+        return template.format(**{k: self.value(v) for k, v in values.items()})
+
+    def value(self, text: str) -> str:
+        """A name, word or number placed in a message: escaped, and isolated in RTL text."""
+        return isolate(escape(text)) if languages.is_rtl(self.language) else escape(text)
 
 
 def button(label: str, scope: str, name: str, value: str = "") -> Button:
