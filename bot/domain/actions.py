@@ -5,6 +5,10 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   s  settings: open a question or answer one    s:open:<what>, s:<step>:<value>
   m  a menu entry                                m:<entry>
   d  delete confirmation                         d:yes, d:no
+  t  a topic (explainer flow) or one of its steps t:<flow>, t:<flow>:<step>
+  b  back one step in a topic                     b:back
+  w  a glossary word                              w:<term id>
+  k  an organisation                              k:<organisation id>
 """
 
 from __future__ import annotations

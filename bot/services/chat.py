@@ -28,6 +28,7 @@ from bot.services.topics import Topics
 from bot.services.turn import Turn
 
 Handler = Callable[[Turn], Outcome | Awaitable[Outcome]]
+Route = Callable[[Turn, actions.Action], Awaitable[Outcome | None]]
 EMERGENCY_FLOW = "gp-and-emergency"
 # Commands that work before onboarding is finished: privacy rights never wait.
 ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", "delete", "stop",
@@ -59,6 +60,12 @@ class ChatService:
             "delete": privacy.ask_delete,
             "stop": privacy.pause,
             "resume": privacy.resume,
+        }
+        # Button scopes (see bot.domain.actions) → the method that answers them.
+        self._routes: dict[str, Route] = {
+            "o": self._onboarding_button, "s": self._settings_button, "m": self._menu_button,
+            "d": self._delete_button, "t": self._topic_button, "b": self._back_button,
+            "w": self._word_button, "k": self._organisation_button,
         }
         self._menu_entries: dict[str, Handler] = {
             "menu": menu.show, "help": menu.help_, "settings": self.settings.show,
@@ -134,11 +141,7 @@ class ChatService:
 
     async def _press(self, turn: Turn, action: actions.Action) -> Outcome:
         """Route a button by scope; None from a route means 'not a button we know'."""
-        routes = {"o": self._onboarding_button, "s": self._settings_button,
-                  "m": self._menu_button, "d": self._delete_button,
-                  "t": self._topic_button, "b": self._back_button,
-                  "w": self._word_button, "k": self._organisation_button}
-        route = routes.get(action.scope)
+        route = self._routes.get(action.scope)
         outcome = await route(turn, action) if route else None
         if outcome is None:
             return self._with_notice(turn, self._current(turn),
