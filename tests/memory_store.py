@@ -10,6 +10,7 @@ from typing import Self
 
 from bot.domain.person import Person, RoleGrant
 from bot.domain.questions import Conversation
+from bot.services.ports import StaleWrite
 
 
 @dataclass
@@ -40,17 +41,38 @@ class MemoryPeople:
         return replace(person)
 
     async def save(self, person: Person) -> None:
-        if person.id not in self._st.people:
-            raise LookupError(person.id)
+        stored = self._st.people.get(person.id)
+        if stored is None or stored.version != person.version:
+            raise StaleWrite(person.id)
+        person.version += 1
         self._st.people[person.id] = replace(person)
 
     async def delete(self, person_id: int) -> None:
         self._st.people.pop(person_id, None)
         self._st.conversations.pop(person_id, None)
 
-    async def unconsented_since(self, before: datetime) -> list[Person]:
-        return [replace(p) for p in self._st.people.values()
-                if p.consented_at is None and p.last_seen_at < before]
+    async def mark_unreachable(self, chat_id: int, now: datetime) -> bool:
+        return self._set_reachability(chat_id, now)
+
+    async def mark_reachable(self, chat_id: int) -> bool:
+        return self._set_reachability(chat_id, None)
+
+    def _set_reachability(self, chat_id: int, since: datetime | None) -> bool:
+        changed = False
+        for person in self._st.people.values():
+            if person.chat_id == chat_id and (person.unreachable_since is None) != \
+                    (since is None):
+                person.unreachable_since = since
+                person.version += 1
+                changed = True
+        return changed
+
+    async def forget_unconsented(self, before: datetime) -> int:
+        stale = [p.id for p in self._st.people.values()
+                 if p.consented_at is None and p.last_seen_at < before]
+        for person_id in stale:
+            await self.delete(person_id)
+        return len(stale)
 
 
 class MemoryConversations:

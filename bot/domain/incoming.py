@@ -20,3 +20,9 @@ def command_name(text: str) -> str | None:
     word = text[1:].split(maxsplit=1)[0] if text[1:].strip() else ""
     name = word.split("@", 1)[0].lower()
     return name if name.isascii() and name.replace("_", "").isalnum() else None
+
+
+def command_args(text: str) -> str:
+    """What follows the command, after any whitespace: '/word\naanmaning' → 'aanmaning'."""
+    parts = text.strip().split(maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else ""

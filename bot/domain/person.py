@@ -35,6 +35,7 @@ class Person:
     consented_at: datetime | None = None
     paused: bool = False
     unreachable_since: datetime | None = None
+    version: int = 0  # the stored row's version when this was read
 
     @property
     def onboarded(self) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+BOT_WIDE_WINDOW = 2.0  # seconds: 429s for two chats this close together are one bot-wide limit
+
 
 @dataclass
 class TokenBucket:
@@ -31,6 +33,10 @@ class TokenBucket:
         wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
         return max(wait, self.blocked_until - now)
 
+    def release(self) -> None:
+        """Give back a booking for a message that will not go after all."""
+        self.tokens = min(self.burst, self.tokens + 1.0)
+
     def idle(self, now: float) -> bool:
         """Full again and not blocked: forgetting it changes nothing."""
         since = 0.0 if self.updated is None else now - self.updated
@@ -46,6 +52,7 @@ class SendLimiter:
         self._per_chat_burst = per_chat_burst
         self._chats: dict[int, TokenBucket] = {}
         self._max_tracked = max_tracked_chats
+        self._last_429: tuple[int, float] | None = None
 
     def chat_delay(self, chat_id: int, now: float) -> float:
         """Book one message in `chat_id`'s lane; seconds to wait before `global_delay`."""
@@ -60,11 +67,37 @@ class SendLimiter:
         """Book one message in the global budget; seconds to wait before sending."""
         return self._global.reserve(now)
 
-    def retry_after(self, chat_id: int, seconds: float, now: float) -> None:
-        """Telegram answered 429: nothing more to this chat until the wait is over."""
+    def release(self, chat_id: int, *, global_too: bool = False) -> None:
+        """Undo `chat_delay` (and `global_delay`) for a message that is not sent now."""
+        if (bucket := self._chats.get(chat_id)) is not None:
+            bucket.release()
+        if global_too:
+            self._global.release()
+
+    def blocked_until(self, chat_id: int) -> float:
+        """Until when Telegram told us to wait (for this chat or for everyone); 0 if not."""
+        bucket = self._chats.get(chat_id)
+        return max(self._global.blocked_until, bucket.blocked_until if bucket else 0.0)
+
+    def retry_after(self, chat_id: int, seconds: float, now: float) -> bool:
+        """Telegram answered 429: nothing more to this chat until the wait is over.
+
+        Telegram does not say whether the limit was this chat's or the whole bot's. Two
+        chats told to wait within a short time means the bot's: everyone waits. Returns
+        True when the pause became bot-wide."""
         bucket = self._chats.setdefault(
             chat_id, TokenBucket(self._per_chat_rate, self._per_chat_burst))
         bucket.blocked_until = max(bucket.blocked_until, now + seconds)
+        last = self._last_429
+        self._last_429 = (chat_id, now)
+        if last is not None and last[0] != chat_id and now - last[1] <= BOT_WIDE_WINDOW:
+            self.pause_all(seconds, now)
+            return True
+        return False
+
+    def pause_all(self, seconds: float, now: float) -> None:
+        """A bot-wide 429: nothing to anyone until the wait is over."""
+        self._global.blocked_until = max(self._global.blocked_until, now + seconds)
 
     def tracked_chats(self) -> int:
         return len(self._chats)

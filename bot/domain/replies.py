@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 MAX_CALLBACK_BYTES = 64
@@ -15,6 +16,16 @@ class CallbackTooLong(ValueError):
 def escape(user_text: str) -> str:
     """Make text a person typed safe inside a Telegram HTML message."""
     return html.escape(user_text, quote=False)
+
+
+_TAG = re.compile(r"<[^>]*>")
+_LINK = re.compile(r'<a href="([^"]+)">([^<]*)</a>')
+
+
+def plain_text(telegram_html: str) -> str:
+    """Telegram HTML as plain text; links keep their address visible."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", telegram_html)
+    return html.unescape(_TAG.sub("", text))
 
 
 @dataclass(frozen=True)

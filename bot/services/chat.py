@@ -6,6 +6,8 @@ the Outcome. This module routes to the feature services and persists what they c
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -22,17 +24,20 @@ from bot.domain.replies import Button, Outcome, Reply
 from bot.services import menu, privacy
 from bot.services.ask import Ask
 from bot.services.onboarding import Onboarding
-from bot.services.ports import Catalogs, Clock, UnitOfWorkFactory
+from bot.services.ports import Catalogs, Clock, StaleWrite, Translator, UnitOfWorkFactory
 from bot.services.settings import SettingsService
 from bot.services.topics import Topics
 from bot.services.turn import Turn
 
+log = logging.getLogger(__name__)
 Handler = Callable[[Turn], Outcome | Awaitable[Outcome]]
 Route = Callable[[Turn, actions.Action], Awaitable[Outcome | None]]
 EMERGENCY_FLOW = "gp-and-emergency"
 # Commands that work before onboarding is finished: privacy rights never wait.
 ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", "delete", "stop",
                               "resume"})
+# Languages of recent callers, so that "sorry" and "slow down" need no database.
+REMEMBERED_LANGUAGES = 10_000
 
 
 class ChatService:
@@ -44,6 +49,7 @@ class ChatService:
         self._knowledge = knowledge
         self._clock = clock
         self._zone = zone
+        self._languages: OrderedDict[int, str] = OrderedDict()
         self.onboarding = Onboarding(knowledge)
         self.settings = SettingsService(knowledge)
         self.topics = Topics(flows, knowledge)
@@ -125,17 +131,26 @@ class ChatService:
 
         return await self._run(caller, decide)
 
-    async def failure(self, caller: Caller) -> Outcome:
-        """What to say when handling an update crashed; its unit of work was rolled back."""
-        language = languages.match(caller.language_code) or languages.DEFAULT
-        try:
-            async with self._uow() as uow:
-                person = await uow.people.by_telegram_id(caller.telegram_id)
-                language = person.language if person and person.language else language
-        except Exception:  # the database may be why we failed; answer anyway
-            pass
-        text = menu.something_went_wrong(self._catalogs.translator(language))
-        return for_reader(language, Outcome([Reply(text)]))
+    def failure(self, caller: Caller) -> Outcome:
+        """What to say when handling an update crashed; its unit of work was rolled back.
+        Needs no database: the database may be why it failed."""
+        return self._say(caller, menu.something_went_wrong)
+
+    def slow_down(self, caller: Caller) -> Outcome:
+        """Said once when someone sends faster than they can be answered."""
+        return self._say(caller, menu.slow_down)
+
+    def _say(self, caller: Caller, text: Callable[[Translator], str]) -> Outcome:
+        language = self._languages.get(caller.telegram_id) \
+            or languages.match(caller.language_code) or languages.DEFAULT
+        return for_reader(language, Outcome([Reply(text(self._catalogs.translator(language)))]))
+
+    def _remember_language(self, telegram_id: int, language: str | None) -> None:
+        self._languages.pop(telegram_id, None)
+        if language is not None:
+            self._languages[telegram_id] = language
+            while len(self._languages) > REMEMBERED_LANGUAGES:
+                self._languages.popitem(last=False)
 
     # -- routing ------------------------------------------------------------------------
 
@@ -257,9 +272,23 @@ class ChatService:
     # -- the unit of work -----------------------------------------------------------------
 
     async def _run(self, caller: Caller, decide: Callable[[Turn], Awaitable[Outcome]]) -> Outcome:
+        """One unit of work; run once more on fresh data if someone else (a tick, a 403
+        from Telegram) wrote the person in between. Nothing was sent yet, so a second run
+        is invisible to the person."""
+        try:
+            turn, outcome = await self._attempt(caller, decide)
+        except StaleWrite:
+            log.info("a turn met a concurrent write; running it again")
+            turn, outcome = await self._attempt(caller, decide)
+        self._remember_language(caller.telegram_id,
+                                None if turn.deleted else turn.person.language)
+        return for_reader(turn.language, outcome)
+
+    async def _attempt(self, caller: Caller, decide: Callable[[Turn], Awaitable[Outcome]]
+                       ) -> tuple[Turn, Outcome]:
         async with self._turn(caller) as turn:
             outcome = await decide(turn)
-        return for_reader(turn.language, outcome)
+        return turn, outcome
 
     @asynccontextmanager
     async def _turn(self, caller: Caller) -> AsyncIterator[Turn]:

@@ -89,6 +89,12 @@ def something_went_wrong(tr: Translator) -> str:
         "Please try again, or send /menu.")
 
 
+def slow_down(tr: Translator) -> str:
+    return tr.gettext(
+        "That is a lot of messages at once. I am answering the first ones and skipping the "
+        "rest. Please wait a few seconds, then send again what is still open.")
+
+
 def about(tr: Translator) -> str:
     """Telegram's bot description, shown before someone presses Start (max 512 chars)."""
     return tr.gettext(

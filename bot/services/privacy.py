@@ -94,13 +94,13 @@ def resume(turn: Turn) -> Outcome:
 
 
 async def purge_unconsented(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-    """Retention: forget people who never agreed to the notice and went quiet."""
+    """Retention: forget people who never agreed to the notice and went quiet. One
+    conditional delete, so someone who agrees while this runs is kept. Roles stay: the
+    operator granted them, not the person."""
     async with uow_factory() as uow:
-        stale = await uow.people.unconsented_since(now - UNCONSENTED_RETENTION)
-        for person in stale:  # roles stay: the operator granted them, not the person
-            await uow.people.delete(person.id)
+        forgotten = await uow.people.forget_unconsented(now - UNCONSENTED_RETENTION)
         await uow.commit()
-    return len(stale)
+    return forgotten
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -45,6 +45,8 @@ class PersonRow(Base):
     unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Bumped by every write: a turn saves only if nobody wrote since it read (see SqlPeople).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ConversationRow(Base):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.person import Begeleiding, Person, Role, RoleGrant
 from bot.domain.questions import Conversation
+from bot.services.ports import StaleWrite
 from bot.storage.models import ConversationRow, PersonRow, RoleRow
 
 
@@ -34,6 +35,7 @@ def _person(row: PersonRow) -> Person:
         consented_at=_utc(row.consented_at),
         paused=row.paused,
         unreachable_since=_utc(row.unreachable_since),
+        version=row.version,
     )
 
 
@@ -58,30 +60,55 @@ class SqlPeople:
         return _person(row)
 
     async def save(self, person: Person) -> None:
-        row = await self._s.get(PersonRow, person.id)
-        if row is None:
-            raise LookupError(f"person {person.id} no longer exists")
-        row.chat_id = person.chat_id
-        row.language = person.language
-        row.municipality = person.municipality
-        row.begeleiding = person.begeleiding.value if person.begeleiding else None
-        row.begeleiding_end = person.begeleiding_end
-        row.consented_at = person.consented_at
-        row.paused = person.paused
-        row.unreachable_since = person.unreachable_since
-        row.last_seen_at = person.last_seen_at
-        await self._s.flush()
+        """One conditional UPDATE: it writes only if nobody wrote since `person` was read."""
+        result = await self._s.execute(
+            update(PersonRow)
+            .where(PersonRow.id == person.id, PersonRow.version == person.version)
+            .values(chat_id=person.chat_id, language=person.language,
+                    municipality=person.municipality,
+                    begeleiding=person.begeleiding.value if person.begeleiding else None,
+                    begeleiding_end=person.begeleiding_end,
+                    consented_at=person.consented_at, paused=person.paused,
+                    unreachable_since=person.unreachable_since,
+                    last_seen_at=person.last_seen_at, version=PersonRow.version + 1)
+            .execution_options(synchronize_session=False))
+        if _rowcount(result) != 1:
+            raise StaleWrite(f"person {person.id} changed since it was read")
+        person.version += 1
 
     async def delete(self, person_id: int) -> None:
         # Explicit child delete: SQLite enforces ON DELETE CASCADE only with the pragma on.
         await self._s.execute(delete(ConversationRow).where(ConversationRow.person_id == person_id))
         await self._s.execute(delete(PersonRow).where(PersonRow.id == person_id))
 
-    async def unconsented_since(self, before: datetime) -> list[Person]:
-        rows = await self._s.scalars(
-            select(PersonRow).where(PersonRow.consented_at.is_(None),
-                                    PersonRow.last_seen_at < before))
-        return [_person(r) for r in rows]
+    async def mark_unreachable(self, chat_id: int, now: datetime) -> bool:
+        result = await self._s.execute(
+            update(PersonRow)
+            .where(PersonRow.chat_id == chat_id, PersonRow.unreachable_since.is_(None))
+            .values(unreachable_since=now, version=PersonRow.version + 1)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result) > 0
+
+    async def mark_reachable(self, chat_id: int) -> bool:
+        result = await self._s.execute(
+            update(PersonRow)
+            .where(PersonRow.chat_id == chat_id, PersonRow.unreachable_since.is_not(None))
+            .values(unreachable_since=None, version=PersonRow.version + 1)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result) > 0
+
+    async def forget_unconsented(self, before: datetime) -> int:
+        """One DELETE with the rule in it: whoever agrees while it runs is not touched.
+        Their conversation goes with them (ON DELETE CASCADE; SQLite has the pragma on)."""
+        result = await self._s.execute(
+            delete(PersonRow)
+            .where(PersonRow.consented_at.is_(None), PersonRow.last_seen_at < before)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result)
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class SqlConversations:
@@ -137,7 +164,7 @@ class SqlRoles:
         result = await self._s.execute(delete(RoleRow).where(
             RoleRow.telegram_id == telegram_id, RoleRow.role == role,
             RoleRow.municipality == municipality))
-        return bool(getattr(result, "rowcount", 0))
+        return _rowcount(result) > 0
 
     async def of(self, telegram_id: int) -> list[RoleGrant]:
         rows = await self._s.scalars(select(RoleRow).where(RoleRow.telegram_id == telegram_id)

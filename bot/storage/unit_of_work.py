@@ -1,7 +1,16 @@
-"""One transaction per update or tick. Leaving without commit() rolls back."""
+"""One transaction per update or tick. Leaving without commit() rolls back.
+
+SQLite has one writer at a time. Every transaction there begins with BEGIN IMMEDIATE (see
+bot.storage.database), so a turn reads one snapshot and cannot lose a race when it writes;
+the units of work of this process queue on an asyncio lock first, in arrival order, instead
+of polling SQLite's busy handler from threads (which sleeps up to 100 ms between tries and
+holds a pooled connection while it waits).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Self
 
@@ -9,16 +18,26 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.repositories import SqlConversations, SqlPeople, SqlRoles
 
+# A unit of work opened inside another in the same task would wait for itself on SQLite.
+_inside: ContextVar[bool] = ContextVar("inside_unit_of_work", default=False)
+
 
 class SqlUnitOfWork:
     people: SqlPeople
     conversations: SqlConversations
     roles: SqlRoles
 
-    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, factory: async_sessionmaker[AsyncSession],
+                 writer: asyncio.Lock | None) -> None:
         self._factory = factory
+        self._writer = writer
 
     async def __aenter__(self) -> Self:
+        if _inside.get():
+            raise RuntimeError("a unit of work inside another one: finish the first")
+        if self._writer is not None:
+            await self._writer.acquire()
+        self._token = _inside.set(True)
         self._session = self._factory()
         self.people = SqlPeople(self._session)
         self.conversations = SqlConversations(self._session)
@@ -30,16 +49,21 @@ class SqlUnitOfWork:
         try:
             await self._session.rollback()  # a no-op after commit()
         finally:
-            await self._session.close()
+            try:
+                await self._session.close()
+            finally:
+                _inside.reset(self._token)
+                if self._writer is not None:
+                    self._writer.release()
 
     async def commit(self) -> None:
         await self._session.commit()
 
 
-
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions)
+        return SqlUnitOfWork(self._sessions, self._writer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from memory_store import MemoryStore
 
 from bot.content.catalogs import BabelCatalogs
@@ -12,6 +13,7 @@ from bot.domain.bidi import FSI, strip_controls
 from bot.domain.incoming import Caller
 from bot.domain.person import Begeleiding, Role, RoleGrant
 from bot.domain.replies import Outcome
+from bot.services import menu
 from bot.services.chat import ChatService
 
 ME = Caller(telegram_id=42, chat_id=42, language_code="en-US")
@@ -241,10 +243,21 @@ async def test_writing_again_makes_an_unreachable_person_reachable(
     assert next(iter(store.state.people.values())).unreachable_since is None
 
 
-async def test_failure_message_is_in_the_persons_language(chat: ChatService) -> None:
+async def test_failure_message_is_in_the_persons_language_without_the_database(
+        chat: ChatService, store: MemoryStore, catalogs: BabelCatalogs,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     await onboard(chat, lang="nl")
-    outcome = await chat.failure(ME)
-    assert outcome.replies and "Sorry, something went wrong" not in texts(outcome)
+
+    def broken(self: MemoryStore) -> None:
+        raise AssertionError("the failure reply must not wait for the database")
+
+    monkeypatch.setattr(MemoryStore, "__call__", broken)
+    expected = menu.something_went_wrong(catalogs.translator("nl"))
+    assert texts(chat.failure(ME)) == expected != menu.something_went_wrong(
+        catalogs.translator("en"))
+    stranger = Caller(telegram_id=7, chat_id=7, language_code="ar")  # never seen: their app's
+    assert strip_controls(texts(chat.slow_down(stranger))) == strip_controls(
+        menu.slow_down(catalogs.translator("ar")))
 
 
 async def test_text_between_year_and_month_keeps_the_chosen_year(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import SendMessage
 
+from bot.domain.delivery import Delivery
 from bot.domain.rate_limit import SendLimiter
-from bot.domain.replies import Button, Document, Reply
+from bot.domain.replies import Button, Document, Outcome, Reply
 from bot.domain.text_split import visible_length
-from bot.transports.telegram.sender import Sender
+from bot.transports.telegram.replies import deliver
+from bot.transports.telegram.sender import TURN_WAIT, Sender
 
 METHOD = SendMessage(chat_id=1, text="x")
+WALL = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 
 class ScriptedBot:
@@ -61,13 +65,13 @@ class FakeTime:
 def make(errors: list[Exception] | None = None) -> tuple[Sender, ScriptedBot, Reach, FakeTime]:
     bot, reach, fake_time = ScriptedBot(errors), Reach(), FakeTime()
     sender = Sender(bot, reach, SendLimiter(), clock=fake_time.clock,  # type: ignore[arg-type]
-                    sleep=fake_time.sleep)
+                    sleep=fake_time.sleep, wall_clock=lambda: WALL)
     return sender, bot, reach, fake_time
 
 
 async def test_429_waits_retry_after_then_sends() -> None:
     sender, bot, reach, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3)])
-    assert await sender.send(1, Reply("hello"))
+    assert (await sender.send(1, Reply("hello"))).sent
     assert [c[0] for c in bot.calls] == ["send_message", "send_message"]
     assert 3.0 in fake_time.sleeps and not reach.unreachable_chats
 
@@ -75,13 +79,14 @@ async def test_429_waits_retry_after_then_sends() -> None:
 async def test_403_marks_unreachable_and_stops() -> None:
     forbidden = TelegramForbiddenError(METHOD, "Forbidden: bot was blocked by the user")
     sender, bot, reach, _ = make([forbidden])
-    assert not await sender.send(9, Reply("hello"))
+    assert (await sender.send(9, Reply("hello"))).status is Delivery.UNREACHABLE
     assert reach.unreachable_chats == [9] and len(bot.calls) == 1
 
 
 async def test_a_refused_request_is_not_retried() -> None:
-    sender, bot, reach, _ = make([TelegramBadRequest(METHOD, "Bad Request: can't parse")])
-    assert not await sender.send(1, Reply("hello"))
+    sender, bot, reach, _ = make([TelegramBadRequest(METHOD, "Bad Request: message is too odd")])
+    result = await sender.send(1, Reply("hello"))
+    assert result.status is Delivery.REFUSED and "too odd" in result.detail
     assert len(bot.calls) == 1 and not reach.unreachable_chats
 
 
@@ -90,7 +95,7 @@ async def test_long_text_is_split_and_the_keyboard_goes_on_the_last_part() -> No
     paragraph = "Dit is een zin over toeslagen. " * 60
     text = "\n\n".join([paragraph.strip()] * 8)  # ~14,000 characters
     keyboard = ((Button("Menu", "m:menu"),),)
-    assert await sender.send(1, Reply(text, keyboard))
+    assert (await sender.send(1, Reply(text, keyboard))).sent
     sent = [kwargs for name, kwargs in bot.calls]
     assert len(sent) >= 4
     assert all(visible_length(s["text"]) <= 4096 for s in sent)
@@ -102,24 +107,37 @@ async def test_long_text_is_split_and_the_keyboard_goes_on_the_last_part() -> No
 async def test_document_with_a_short_caption_is_one_message() -> None:
     sender, bot, _, _ = make()
     reply = Reply("Here is your data.", document=Document("my.json", b"{}"))
-    assert await sender.send(1, reply)
+    assert (await sender.send(1, reply)).sent
     [(name, kwargs)] = bot.calls
     assert name == "send_document" and kwargs["caption"] == "Here is your data."
 
 
-async def test_user_text_is_escaped_before_sending(chat_escape: str = "<b>&</b>") -> None:
-    from bot.domain.replies import escape
+async def test_user_text_is_escaped_before_sending(chat: Any) -> None:
+    """A word someone typed comes back inside a message (Turn.fill): what reaches Telegram
+    must parse as HTML and show exactly what they typed, in English and in Arabic (RTL)."""
+    from bot.content.telegram_html import parse_telegram_html
+    from bot.domain.bidi import strip_controls
+    from bot.domain.incoming import Caller
 
-    sender, bot, _, _ = make()
-    assert await sender.send(1, Reply(f"You wrote: {escape(chat_escape)}"))
-    assert bot.calls[0][1]["text"] == "You wrote: &lt;b&gt;&amp;&lt;/b&gt;"
+    typed = "<b>R&D</b> <i"
+    for number, lang in enumerate(("en", "ar"), start=1):
+        caller = Caller(telegram_id=number, chat_id=number, language_code=lang)
+        await chat.command(caller, "start")
+        for answer in (f"o:lang:{lang}", "o:consent:yes", "o:muni:leiden", "o:beg:ended"):
+            await chat.button(caller, answer)
+        sender, bot, _, _ = make()
+        await deliver(sender, caller.chat_id, await chat.command(caller, "word", typed))
+        [(name, sent)] = bot.calls
+        assert name == "send_message" and "&lt;b&gt;R&amp;D&lt;/b&gt; &lt;i" in sent["text"]
+        shown = strip_controls(parse_telegram_html(sent["text"]).text)  # as the fake Bot API
+        assert typed in shown, (lang, shown)
 
 
 async def test_server_errors_are_retried_with_a_capped_backoff() -> None:
     from aiogram.exceptions import TelegramServerError
 
     sender, bot, _, fake_time = make([TelegramServerError(METHOD, "Bad Gateway")] * 2)
-    assert await sender.send(1, Reply("hello"))
+    assert (await sender.send(1, Reply("hello"))).sent
     assert len(bot.calls) == 3 and max(fake_time.sleeps) <= 8.0
 
 
@@ -127,17 +145,86 @@ async def test_too_large_is_refused_without_retries() -> None:
     from aiogram.exceptions import TelegramEntityTooLarge
 
     sender, bot, _, _ = make([TelegramEntityTooLarge(METHOD, "Request Entity Too Large")])
-    assert not await sender.send(1, Reply("hello", document=Document("x.json", b"{}")))
-    assert len(bot.calls) == 1
+    result = await sender.send(1, Reply("hello", document=Document("x.json", b"{}")))
+    assert result.status is Delivery.REFUSED and len(bot.calls) == 1
 
 
-async def test_a_very_long_flood_wait_drops_the_message_instead_of_blocking() -> None:
+async def test_a_very_long_flood_wait_hands_back_a_time_instead_of_blocking() -> None:
     sender, bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
-    assert not await sender.send(1, Reply("hello"))
-    assert len(bot.calls) == 1 and sum(fake_time.sleeps) < 60
+    result = await sender.send(1, Reply("hello"))
+    assert result.status is Delivery.LATER and result.retry_at is not None
+    assert timedelta(seconds=3590) < result.retry_at - WALL < timedelta(seconds=3610)
+    assert len(bot.calls) == 1 and sum(fake_time.sleeps) <= TURN_WAIT
+
+
+async def test_the_next_reply_after_a_long_flood_wait_does_not_sleep_it_out() -> None:
+    """The reproduction of issue 6: the person's next reply used to sleep ~an hour inside
+    their turn, and nothing else of theirs was answered."""
+    sender, bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
+    await sender.send(1, Reply("hello"))
+    fake_time.now += 1
+    result = await sender.send(1, Reply("the answer to the next message"))
+    assert result.status is Delivery.LATER
+    assert len(bot.calls) == 1 and sum(fake_time.sleeps) <= TURN_WAIT
+
+
+async def test_a_flood_wait_of_one_chat_does_not_hold_others() -> None:
+    sender, bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
+    await sender.send(1, Reply("hello"))
+    assert (await sender.send(2, Reply("hello"))).sent
+    assert sum(fake_time.sleeps) <= TURN_WAIT
+
+
+async def test_flood_waits_for_two_chats_pause_everyone() -> None:
+    flood = TelegramRetryAfter(METHOD, "Too Many Requests", 120)
+    sender, bot, _, fake_time = make([flood, flood])
+    await sender.send(1, Reply("hello"))
+    await sender.send(2, Reply("hello"))
+    calls = len(bot.calls)
+    third = await sender.send(3, Reply("hello"))  # a chat Telegram never complained about
+    assert third.status is Delivery.LATER and len(bot.calls) == calls
+    fake_time.now += 121
+    assert (await sender.send(3, Reply("hello"))).sent
+
+
+async def test_a_proactive_message_is_handed_back_rather_than_waiting() -> None:
+    sender, bot, _, fake_time = make()
+    for _ in range(3):  # the chat's burst
+        assert (await sender.send(1, Reply("hello"), max_wait=0)).sent
+    later = await sender.send(1, Reply("one more"), max_wait=0)
+    assert later.status is Delivery.LATER and not fake_time.sleeps and len(bot.calls) == 3
+    fake_time.now += 1.0  # the booking was given back: a second later it goes at once
+    assert (await sender.send(1, Reply("one more"), max_wait=0)).sent
+
+
+async def test_html_telegram_cannot_parse_is_sent_as_plain_text() -> None:
+    refused = TelegramBadRequest(
+        METHOD, "Bad Request: can't parse entities: Unsupported start tag \"x\"")
+    sender, bot, _, _ = make([refused])
+    keyboard = ((Button("Menu", "m:menu"),),)
+    result = await sender.send(1, Reply("<b>Huurtoeslag</b> &amp; <x>zorgtoeslag</x>", keyboard))
+    assert result.sent
+    (_, first), (_, second) = bot.calls
+    assert "parse_mode" not in first
+    assert second["text"] == "Huurtoeslag & zorgtoeslag" and second["parse_mode"] is None
+    assert second["reply_markup"] is not None  # the buttons still arrive
+
+
+async def test_a_refused_reply_does_not_stop_the_next_one_with_the_buttons() -> None:
+    sender, bot, _, _ = make([TelegramBadRequest(METHOD, "Bad Request: message is too odd")])
+    keyboard = ((Button("Menu", "m:menu"),),)
+    await deliver(sender, 1, Outcome([Reply("a note"), Reply("the question", keyboard)]))  # type: ignore[arg-type]
+    assert [kwargs["text"] for _, kwargs in bot.calls] == ["a note", "the question"]
+
+
+async def test_a_blocked_chat_stops_the_rest_of_the_replies() -> None:
+    forbidden = TelegramForbiddenError(METHOD, "Forbidden: bot was blocked by the user")
+    sender, bot, reach, _ = make([forbidden])
+    await deliver(sender, 1, Outcome([Reply("a note"), Reply("the question")]))  # type: ignore[arg-type]
+    assert len(bot.calls) == 1 and reach.unreachable_chats == [1]
 
 
 async def test_every_attempt_fails_then_gives_up() -> None:
     sender, bot, _, _ = make([TelegramRetryAfter(METHOD, "Too Many Requests", 1)] * 10)
-    assert not await sender.send(1, Reply("hello"))
+    assert (await sender.send(1, Reply("hello"))).status is Delivery.LATER
     assert len(bot.calls) == 5

@@ -6,24 +6,18 @@ For content authors and for a first try without a Telegram token.
 from __future__ import annotations
 
 import asyncio
-import html
-import re
 import sys
 from typing import TextIO
 
 from bot.app import App
 from bot.domain.bidi import strip_controls
-from bot.domain.incoming import Caller, command_name
-from bot.domain.replies import Button, Outcome
-
-_TAG = re.compile(r"<[^>]+>")
-_LINK = re.compile(r'<a href="([^"]+)">([^<]*)</a>')
+from bot.domain.incoming import Caller, command_args, command_name
+from bot.domain.replies import Button, Outcome, plain_text
 
 
 def plain(text: str) -> str:
     """Telegram HTML as terminal text; links keep their address visible."""
-    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
-    return strip_controls(html.unescape(_TAG.sub("", text)))
+    return strip_controls(plain_text(text))
 
 
 class ConsoleChat:
@@ -58,8 +52,7 @@ class ConsoleChat:
         if line.isdigit() and 1 <= int(line) <= len(self._buttons):
             outcome = await chat.button(self._caller, self._buttons[int(line) - 1].data)
         elif (name := command_name(line)) is not None:
-            args = line.split(maxsplit=1)[1] if " " in line else ""
-            outcome = await chat.command(self._caller, name, args)
+            outcome = await chat.command(self._caller, name, command_args(line))
         else:
             outcome = await chat.text(self._caller, line)
         await self._show(outcome)

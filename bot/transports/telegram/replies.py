@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram.types import CallbackQuery, Message, User
 
+from bot.domain.delivery import Delivery
 from bot.domain.incoming import Caller
 from bot.domain.replies import Outcome
 from bot.transports.telegram.sender import Sender
 
-NOTICE_LIMIT = 200  # answerCallbackQuery text
+log = logging.getLogger(__name__)
 
 
 def caller_of(user: User, chat_id: int | None = None) -> Caller:
@@ -16,15 +19,20 @@ def caller_of(user: User, chat_id: int | None = None) -> Caller:
 
 
 async def deliver(sender: Sender, chat_id: int, outcome: Outcome) -> None:
-    for reply in outcome.replies:
-        if not await sender.send(chat_id, reply):
-            break  # unreachable or refused: the rest would fail the same way
+    """Every reply in order. One Telegram refused (400) does not stop the next, which may
+    hold the buttons; a blocked chat or a long flood wait does."""
+    for index, reply in enumerate(outcome.replies):
+        result = await sender.send(chat_id, reply)
+        if result.status is Delivery.LATER:
+            log.warning("%s replies dropped: Telegram asks to wait until %s",
+                        len(outcome.replies) - index, result.retry_at)
+        if result.final:
+            break
 
 
 async def answer_button(query: CallbackQuery, sender: Sender, outcome: Outcome) -> None:
-    """Acknowledge the press (stops the client's spinner), retire the old keyboard, reply."""
-    notice = outcome.notice[:NOTICE_LIMIT] if outcome.notice else None
-    await sender.acknowledge(query.id, notice)
+    """Retire the pressed message's keyboard, then reply. The press itself was already
+    acknowledged before the turn (see routers), so the client's spinner stopped at once."""
     message = query.message
     if isinstance(message, Message):
         await sender.drop_keyboard(message.chat.id, message.message_id)

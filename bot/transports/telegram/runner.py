@@ -10,22 +10,23 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, ErrorEvent, Message
+from aiogram.types import BotCommand, ErrorEvent
 
 from bot.app import App, build_app
 from bot.domain import languages
 from bot.domain.rate_limit import SendLimiter
 from bot.scheduling.ticks import start_scheduler
 from bot.services import menu
-from bot.services.chat import ChatService
 from bot.settings import Settings
 from bot.transports.telegram.middlewares import OnePersonAtATime
-from bot.transports.telegram.replies import caller_of, deliver
 from bot.transports.telegram.routers.fallback import fallback_router
 from bot.transports.telegram.routers.newcomer import newcomer_router
 from bot.transports.telegram.sender import Sender
 
 log = logging.getLogger(__name__)
+# Updates handled at once. Beyond it aiogram stops fetching until a slot is free, so a
+# burst of people queues in order instead of piling onto the database pool.
+MAX_CONCURRENT_UPDATES = 64
 
 
 def make_bot(settings: Settings) -> Bot:
@@ -45,20 +46,10 @@ def make_dispatcher() -> Dispatcher:
     return dispatcher
 
 
-async def on_error(event: ErrorEvent, chat: ChatService, sender: Sender) -> None:
-    """Log the crash and tell the person, in their language; their state was rolled back."""
-    log.exception("error while handling update %s", event.update.update_id,
-                  exc_info=event.exception)
-    update = event.update
-    if update.callback_query is not None:
-        query = update.callback_query
-        await sender.acknowledge(query.id)  # may have been answered before the crash
-        chat_id = query.message.chat.id if query.message else query.from_user.id
-        await deliver(sender, chat_id, await chat.failure(caller_of(query.from_user, chat_id)))
-    elif isinstance(update.message, Message) and update.message.from_user is not None:
-        message = update.message
-        caller = caller_of(message.from_user, message.chat.id)  # type: ignore[arg-type]
-        await deliver(sender, message.chat.id, await chat.failure(caller))
+async def on_error(event: ErrorEvent) -> None:
+    """Updates of a person are answered by OnePersonAtATime; this logs what is left."""
+    log.error("error while handling update %s", event.update.update_id,
+              exc_info=event.exception)
 
 
 async def publish_profile(bot: Bot, app: App) -> None:
@@ -97,6 +88,7 @@ class TelegramRunner:
                 await self.dispatcher.start_polling(
                     bot, handle_signals=handle_signals, close_bot_session=True,
                     allowed_updates=["message", "callback_query", "my_chat_member"],
+                    tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
                     chat=app.chat, sender=sender, reachability=app.reachability)
             finally:
                 scheduler.shutdown(wait=False)

@@ -1,9 +1,14 @@
 """The one way out: every message to Telegram goes through Sender.
 
 It keeps Telegram's limits (about 1 message/s per chat with short bursts, a global cap),
-waits out 429 retry_after instead of failing, marks a person unreachable on 403, splits
-long texts at paragraph boundaries and never sends callback data over 64 bytes (the
-domain's Button refuses to exist with longer data).
+waits out a short 429 retry_after, marks a person unreachable on 403, splits long texts at
+paragraph boundaries, falls back to plain text when Telegram cannot parse the HTML, and
+never sends callback data over 64 bytes (the domain's Button refuses to exist with longer
+data).
+
+It never sleeps longer than the caller allows (`max_wait`): a reply inside a person's turn
+waits a few seconds at most; a longer wait comes back as `Delivery.LATER` with the moment
+to try again, so a flood wait cannot hold anyone's turn (or a queue) for an hour.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -27,15 +33,16 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.domain.delivery import SENT, UNREACHABLE, Delivery, SendResult
 from bot.domain.rate_limit import SendLimiter
-from bot.domain.replies import Keyboard, Reply
+from bot.domain.replies import Keyboard, Reply, plain_text
 from bot.domain.text_split import split_message, visible_length
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 5
-MAX_RETRY_AFTER = 60  # seconds; longer flood waits drop the message instead of blocking
+TURN_WAIT = 10.0  # seconds a reply inside a person's turn may wait for Telegram's limits
 MAX_BACKOFF = 8.0
 
 
@@ -56,32 +63,41 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
 class Sender:
     def __init__(self, bot: Bot, reachability: Unreachable, limiter: SendLimiter, *,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._bot = bot
         self._reachability = reachability
         self._limiter = limiter
         self._clock = clock
         self._sleep = sleep
+        self._wall_clock = wall_clock
 
-    async def send(self, chat_id: int, reply: Reply) -> bool:
-        """Deliver one reply; False when the person cannot be reached or Telegram refused."""
+    async def send(self, chat_id: int, reply: Reply, *,
+                   max_wait: float = TURN_WAIT) -> SendResult:
+        """Deliver one reply, in as many messages as its length needs. A refused part does
+        not stop the others; UNREACHABLE and LATER do (the rest would fare the same)."""
         chunks = split_message(reply.text)
+        worst = SENT
         if reply.document is not None:
             caption = chunks[0] if len(chunks) == 1 and \
                 visible_length(chunks[0]) <= CAPTION_LIMIT else None
             document = BufferedInputFile(reply.document.content, reply.document.filename)
-            sent = await self._call(chat_id, lambda: self._bot.send_document(
-                chat_id, document, caption=caption,
-                reply_markup=markup(reply.keyboard) if caption else None))
-            if not sent or caption is not None:
-                return sent
+            result = await self._html_or_plain(chat_id, caption, lambda text, **mode: (
+                self._bot.send_document(chat_id, document, caption=text,
+                                        reply_markup=markup(reply.keyboard) if caption else None,
+                                        **mode)), max_wait)
+            if result.final or caption is not None:
+                return result
+            worst = result
         for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            keyboard = markup(reply.keyboard) if last else None
-            if not await self._call(chat_id, partial(self._bot.send_message, chat_id, chunk,
-                                                     reply_markup=keyboard)):
-                return False
-        return True
+            keyboard = markup(reply.keyboard) if index == len(chunks) - 1 else None
+            result = await self._html_or_plain(chat_id, chunk, partial(
+                self._bot.send_message, chat_id, reply_markup=keyboard), max_wait)
+            if result.final:
+                return result
+            if not result.sent:
+                worst = result
+        return worst
 
     async def acknowledge(self, query_id: str, notice: str | None = None) -> None:
         """Answer a button press (stops the client's spinner). Not a chat message, so no
@@ -91,43 +107,80 @@ class Sender:
         except TelegramAPIError as exc:
             log.info("could not answer a button press: %s", exc.message)
 
-    async def drop_keyboard(self, chat_id: int, message_id: int) -> None:
+    async def drop_keyboard(self, chat_id: int, message_id: int, *,
+                            max_wait: float = TURN_WAIT) -> SendResult:
         """Remove the buttons of a message that was answered, so they cannot go stale."""
-        await self._call(chat_id, lambda: self._bot.edit_message_reply_markup(
-            chat_id=chat_id, message_id=message_id, reply_markup=None))
+        return await self._call(chat_id, lambda: self._bot.edit_message_reply_markup(
+            chat_id=chat_id, message_id=message_id, reply_markup=None), max_wait)
+
+    async def _html_or_plain(self, chat_id: int, text: str | None,
+                             request: Callable[..., Awaitable[Any]],
+                             max_wait: float) -> SendResult:
+        """Send as HTML; if Telegram cannot parse it (a content mistake), the words still
+        matter more than the markup: send them once more as plain text."""
+        result = await self._call(chat_id, lambda: request(text), max_wait)
+        if text is None or result.status is not Delivery.REFUSED \
+                or "can't parse entities" not in result.detail.lower():
+            return result
+        log.error("Telegram could not parse a message's HTML; sending it as plain text")
+        plain = plain_text(text)
+        return await self._call(chat_id, lambda: request(plain, parse_mode=None), max_wait)
+
+    def _later(self, seconds: float) -> SendResult:
+        return SendResult(Delivery.LATER, self._wall_clock() + timedelta(seconds=seconds))
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
             await self._sleep(seconds)
 
-    async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]]) -> bool:
+    async def _book(self, chat_id: int, max_wait: float) -> float | None:
+        """Wait for this chat's and the global turn; None (and nothing booked) when that
+        would take longer than `max_wait`. Returns the seconds it would have taken."""
+        now = self._clock()
+        if (blocked := self._limiter.blocked_until(chat_id) - now) > max_wait:
+            return blocked
+        if (delay := self._limiter.chat_delay(chat_id, now)) > max_wait:
+            self._limiter.release(chat_id)
+            return delay
+        await self._wait(delay)
+        if (delay := self._limiter.global_delay(self._clock())) > max_wait:
+            self._limiter.release(chat_id, global_too=True)
+            return delay
+        await self._wait(delay)
+        return None
+
+    async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]],
+                    max_wait: float) -> SendResult:
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            await self._wait(self._limiter.chat_delay(chat_id, self._clock()))
-            await self._wait(self._limiter.global_delay(self._clock()))
+            if (too_long := await self._book(chat_id, max_wait)) is not None:
+                log.warning("a message for a chat must wait %.0f s: handed back", too_long)
+                return self._later(too_long)
             try:
                 await request()
-                return True
+                return SENT
             except TelegramRetryAfter as exc:
-                self._limiter.retry_after(chat_id, float(exc.retry_after), self._clock())
-                if exc.retry_after > MAX_RETRY_AFTER:  # don't hold the person's turn that long
-                    log.error("429 with retry_after %s s: message dropped", exc.retry_after)
-                    return False
-                log.warning("429 for a chat: waiting %s s (attempt %s)", exc.retry_after, attempt)
+                bot_wide = self._limiter.retry_after(chat_id, float(exc.retry_after),
+                                                     self._clock())
+                log.warning("429%s: retry after %s s (attempt %s)",
+                            " for the whole bot" if bot_wide else " for a chat",
+                            exc.retry_after, attempt)
             except TelegramForbiddenError:
                 log.info("a person blocked the bot; marking them unreachable")
                 await self._reachability.unreachable(chat_id)
-                return False
+                return UNREACHABLE
             except TelegramBadRequest as exc:
                 if "chat not found" in exc.message.lower():
                     await self._reachability.unreachable(chat_id)
-                elif "message is not modified" not in exc.message:
-                    log.error("Telegram refused a request: %s", exc.message)
-                return False
+                    return UNREACHABLE
+                if "message is not modified" in exc.message:
+                    return SENT
+                log.error("Telegram refused a request: %s", exc.message)
+                return SendResult(Delivery.REFUSED, detail=exc.message)
             except TelegramEntityTooLarge as exc:  # a network error subclass; retrying is futile
                 log.error("Telegram refused a too large request: %s", exc.message)
-                return False
+                return SendResult(Delivery.REFUSED, detail=exc.message)
             except (TelegramNetworkError, TelegramServerError) as exc:
                 log.warning("Telegram unreachable or failing (%s); retrying", exc)
                 await self._sleep(min(2.0 ** attempt, MAX_BACKOFF))
         log.error("giving up on a message after %s attempts", MAX_ATTEMPTS)
-        return False
+        return self._later(MAX_BACKOFF)

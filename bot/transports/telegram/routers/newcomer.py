@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 
-from bot.domain.incoming import command_name
+from bot.domain.incoming import command_args, command_name
 from bot.services.chat import ChatService
 from bot.transports.telegram.replies import answer_button, caller_of, deliver
 from bot.transports.telegram.sender import Sender
@@ -16,8 +16,8 @@ async def on_command(message: Message, chat: ChatService, sender: Sender) -> Non
     """Every /command; the service answers unknown ones in the person's language."""
     assert message.from_user is not None and message.text is not None
     name = command_name(message.text) or "?"
-    args = message.text.split(maxsplit=1)[1] if " " in message.text.strip() else ""
-    outcome = await chat.command(caller_of(message.from_user, message.chat.id), name, args)
+    outcome = await chat.command(caller_of(message.from_user, message.chat.id), name,
+                                 command_args(message.text))
     await deliver(sender, message.chat.id, outcome)
 
 
@@ -28,6 +28,7 @@ async def on_text(message: Message, chat: ChatService, sender: Sender) -> None:
 
 
 async def on_button(query: CallbackQuery, chat: ChatService, sender: Sender) -> None:
+    await sender.acknowledge(query.id)  # first: the spinner stops even if the turn waits
     chat_id = query.message.chat.id if query.message else query.from_user.id
     outcome = await chat.button(caller_of(query.from_user, chat_id), query.data or "")
     await answer_button(query, sender, outcome)
