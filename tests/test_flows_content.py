@@ -72,3 +72,75 @@ def test_content_diagram_prints_mermaid() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("flowchart TD")
     assert "s_intro" in result.stdout and "-->" in result.stdout
+
+
+def test_misnested_html_in_a_step_text_names_file_and_step(tmp_path: Path) -> None:
+    flows = copy_flows(tmp_path)
+    path = flows / "debts.yaml"
+    path.write_text(path.read_text().replace("next: who", "next: broken", 1)
+                    + "  broken:\n    kind: message\n    text: <b><i>pay</b></i>\n"
+                    + "    next: who\n")
+    with pytest.raises(ContentError) as error:
+        load_flows(flows, KNOWLEDGE)
+    line = len(path.read_text().splitlines()) - 3
+    assert str(error.value).splitlines() == [
+        f"{path}:{line}: step 'broken' is not valid Telegram HTML: Unmatched end tag "
+        'at byte offset 9, expected "</i>", found "</b>"']
+
+
+def copy_knowledge(tmp_path: Path) -> Path:
+    target = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", target)
+    return target
+
+
+def test_glossary_terms_whose_ids_collide_are_refused(tmp_path: Path) -> None:
+    """Ids are the term cut to 24 characters and sit in sent buttons: a clash must fail."""
+    knowledge = copy_knowledge(tmp_path)
+    glossary = knowledge / "glossary.yaml"
+    term = "  - term: {}\n    explanation: Money for {}.\n    source: https://example.org/\n"
+    glossary.write_text(glossary.read_text() + term.format("tegemoetkoming studiekosten", "a")
+                        + term.format("tegemoetkoming studiekosten mbo", "b"))
+    line = len(glossary.read_text().splitlines()) - 2
+    with pytest.raises(ContentError) as error:
+        Knowledge.load(knowledge)
+    assert (f"{glossary}:{line}: 'tegemoetkoming studiekosten mbo' and "
+            "'tegemoetkoming studiekosten' both get the glossary id 'tegemoetkoming-studiekos'"
+            ) in str(error.value)
+
+
+def add_flow(flows: Path, flow_id: str, steps: str, start: str = "start") -> None:
+    (flows / f"{flow_id}.yaml").write_text(
+        f"id: {flow_id}\ntitle: A loop\nsummary: Goes round.\nsources: [https://example.org/]\n"
+        f"last_checked: 2026-03-01\nstart: {start}\nsteps:\n{steps}")
+
+
+def test_goto_steps_that_jump_in_a_circle_are_reported(tmp_path: Path) -> None:
+    flows = copy_flows(tmp_path)
+    add_flow(flows, "loop-a", "  start:\n    kind: goto\n    flow: loop-b\n")
+    add_flow(flows, "loop-b", "  start:\n    kind: goto\n    flow: loop-a\n")
+    with pytest.raises(ContentError) as error:
+        load_flows(flows, KNOWLEDGE)
+    assert str(error.value).splitlines() == [
+        f"{flows / 'loop-a.yaml'}:8: step 'start' jumps in a circle without a step that waits "
+        "for the person: loop-a/start → loop-b/start → loop-a/start"]
+
+
+def test_a_circle_through_a_question_by_municipality_is_reported(tmp_path: Path) -> None:
+    flows = copy_flows(tmp_path)
+    add_flow(flows, "loop-a", (
+        "  start:\n    kind: choice\n    text: Where do you live?\n    by_municipality: true\n"
+        "    options:\n      - {id: delft, label: Delft, next: delft}\n"
+        "      - {id: other, label: Elsewhere, next: other}\n"
+        "  delft:\n    kind: goto\n    flow: loop-a\n"
+        "  other:\n    kind: message\n    text: Ask your municipality.\n"))
+    with pytest.raises(ContentError, match=r"loop-a\.yaml:\d+: step 'delft' jumps in a circle"):
+        load_flows(flows, KNOWLEDGE)
+
+
+def test_a_circle_with_a_step_that_waits_is_allowed(tmp_path: Path) -> None:
+    flows = copy_flows(tmp_path)
+    add_flow(flows, "loop-a", "  start:\n    kind: message\n    text: Hello.\n    next: jump\n"
+                              "  jump:\n    kind: goto\n    flow: loop-b\n")
+    add_flow(flows, "loop-b", "  start:\n    kind: goto\n    flow: loop-a\n")
+    assert {"loop-a", "loop-b"} <= set(load_flows(flows, KNOWLEDGE))

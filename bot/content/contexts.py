@@ -7,6 +7,10 @@ its own.
 
 from __future__ import annotations
 
+import re
+
+_STEP_TEXT = re.compile(r"^([a-z0-9-]+: )?flow [^,]+, step [^,]+$")
+
 
 def flow_title(flow_id: str) -> str:
     return f"flow {flow_id}: title"
@@ -42,3 +46,14 @@ def calendar(entry_id: str) -> str:
 
 def override(municipality: str, flow_id: str, step_id: str) -> str:
     return f"{municipality}: flow {flow_id}, step {step_id}"
+
+
+def is_html(context: str) -> bool:
+    """Whether the content text with this context is sent as Telegram HTML.
+
+    Step texts (and municipalities' versions of them) are. Everything else is plain: titles,
+    button and link labels go on buttons, which Telegram does not parse; glossary and
+    organisation texts are escaped by the code that places them in a message (calendar texts,
+    not sent yet, must be escaped the same way).
+    """
+    return bool(_STEP_TEXT.match(context))

@@ -3,6 +3,7 @@ knowledge base. Every problem names the file, the step and what is wrong."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from bot.content.knowledge import ContentError, Knowledge, load_yaml, step_line
@@ -39,6 +40,7 @@ def load_flows(flows_dir: Path, knowledge: Knowledge) -> dict[str, Flow]:
     for flow_id, flow in flows.items():
         problems += [f"{files[flow_id]}:{line}: {p}"
                      for line, p in _cross_check(flow, flows, knowledge, files[flow_id])]
+    problems += _endless_jumps(flows, files)
     problems += [f"knowledge/synonyms.yaml:1: synonyms for unknown flow {flow_id!r}"
                  for flow_id in knowledge.synonyms if flow_id not in flows]
     for (municipality, flow_id, step_id), override in knowledge.overrides.items():
@@ -103,3 +105,60 @@ def _reachable(flow: Flow) -> set[str]:
         pending += [step.next] if step.next else []
         pending += [o.next for o in step.options]
     return seen
+
+
+Place = tuple[str, str]  # (flow id, step id)
+
+
+def _passes_on(flows: dict[str, Flow], place: Place) -> list[Place]:
+    """Where a step leads without waiting for the person: a goto shows its flow's start, and
+    a question answered from the profile (by_municipality) follows one of its options.
+    Every other step is shown and waits for a tap."""
+    flow_id, step_id = place
+    step = flows[flow_id].steps[step_id]
+    if step.kind == "goto" and step.flow in flows:
+        return [(step.flow, flows[step.flow].start)]
+    if step.kind == "choice" and step.by_municipality:
+        return [(flow_id, option.next) for option in step.options]
+    return []
+
+
+def _endless_jumps(flows: dict[str, Flow], files: dict[str, Path]) -> list[str]:
+    """Jumps that come back to where they started before anything is shown: the bot would
+    go round until it gives up, and the person would see a step without text."""
+    problems: list[str] = []
+    reported: set[frozenset[Place]] = set()
+    for cycle in _cycles(flows):
+        if frozenset(cycle) in reported:
+            continue
+        reported.add(frozenset(cycle))
+        first = min(range(len(cycle)), key=lambda i: cycle[i])  # same report on every run
+        cycle = cycle[first:] + cycle[:first]
+        flow_id, step_id = cycle[0]
+        line = step_line(files[flow_id].read_text(encoding="utf-8"), step_id)
+        path = " → ".join(f"{f}/{s}" for f, s in [*cycle, cycle[0]])
+        problems.append(f"{files[flow_id]}:{line}: step {step_id!r} jumps in a circle without "
+                        f"a step that waits for the person: {path}")
+    return problems
+
+
+def _cycles(flows: dict[str, Flow]) -> Iterator[list[Place]]:
+    """Cycles of pass-on links, by a depth-first walk: at least one in every loop."""
+    done: set[Place] = set()
+    for flow_id, flow in flows.items():
+        for step_id in flow.steps:
+            yield from _cycles_from(flows, (flow_id, step_id), [], done)
+
+
+def _cycles_from(flows: dict[str, Flow], place: Place, path: list[Place],
+                 done: set[Place]) -> Iterator[list[Place]]:
+    if place in path:
+        yield path[path.index(place):]
+        return
+    if place in done:
+        return
+    path.append(place)
+    for target in _passes_on(flows, place):
+        yield from _cycles_from(flows, target, path, done)
+    path.pop()
+    done.add(place)

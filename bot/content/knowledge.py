@@ -110,7 +110,8 @@ class Knowledge:
         synonyms = Synonyms(synonyms={})
         if (knowledge_dir / "synonyms.yaml").exists():  # optional
             synonyms = load(knowledge_dir / "synonyms.yaml", Synonyms, synonyms)
-        problems += _duplicates(knowledge_dir, municipalities, glossary, national, local)
+        problems += _duplicates(knowledge_dir, municipalities, national, local)
+        problems += _glossary_clashes(knowledge_dir / "glossary.yaml", glossary)
         if problems:
             raise ContentError("\n".join(problems))
         return cls(municipalities.municipalities, glossary, facts, national, local, calendar,
@@ -148,24 +149,51 @@ class Knowledge:
         return [o for o in [*local, *self.national] if category in o.categories]
 
 
-def _duplicates(root: Path, municipalities: MunicipalityFile, glossary: Glossary,
-                national: list[Organisation], local: dict[str, list[Organisation]]) -> list[str]:
+def _duplicates(root: Path, municipalities: MunicipalityFile, national: list[Organisation],
+                local: dict[str, list[Organisation]]) -> list[str]:
     problems = []
     ids = [m.id for m in municipalities.municipalities]
     if len(set(ids)) != len(ids) or OTHER_MUNICIPALITY in ids:
         problems.append(f"{root / 'municipalities.yaml'}:1: duplicate or reserved ids in {ids}")
-    words: dict[str, str] = {}
-    for term in glossary.terms:
-        for word in [term.term, *term.variants]:
-            key = word.lower()
-            if key in words and words[key] != term.term:
-                problems.append(f"{root / 'glossary.yaml'}:1: {word!r} belongs to both "
-                                f"{words[key]!r} and {term.term!r}")
-            words[key] = term.term
     org_ids = [o.id for o in national] + [o.id for orgs in local.values() for o in orgs]
     for dup in sorted({i for i in org_ids if org_ids.count(i) > 1}):
         problems.append(f"{root}/**/organisations.yaml:1: organisation id {dup!r} is used twice")
     return problems
+
+
+def _glossary_clashes(path: Path, glossary: Glossary) -> list[str]:
+    """Each word people may type belongs to one term, and each term has its own id.
+
+    A term's id is derived from the term (lowercase ascii, cut at 24 characters) and sits in
+    the callback data of messages already sent, so the derivation stays as it is; two terms
+    that give the same id would make one of them show the other, so that is refused here.
+    """
+    lines = _term_lines(path, len(glossary.terms))
+    problems = []
+    words: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    for term, line in zip(glossary.terms, lines, strict=True):
+        for word in [term.term, *term.variants]:
+            key = word.lower()
+            if key in words and words[key] != term.term:
+                problems.append(f"{path}:{line}: {word!r} belongs to both "
+                                f"{words[key]!r} and {term.term!r}")
+            words[key] = term.term
+        if not term.id:
+            problems.append(f"{path}:{line}: {term.term!r} gives no id (it needs a-z or 0-9)")
+        elif ids.setdefault(term.id, term.term) != term.term:
+            problems.append(f"{path}:{line}: {term.term!r} and {ids[term.id]!r} both get the "
+                            f"glossary id {term.id!r}; change one of the terms")
+    return problems
+
+
+def _term_lines(path: Path, count: int) -> list[int]:
+    """The line of each glossary term (1 where the file cannot be read again)."""
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return [1] * count
+    return [_line_of(root, ("terms", index)) for index in range(count)]
 
 
 def load_yaml(path: Path, model: type[M]) -> M:
@@ -194,9 +222,22 @@ def load_yaml(path: Path, model: type[M]) -> M:
 
 
 def step_line(text: str, step_id: str) -> int:
-    """The line where a flow file defines a step (1 when not found)."""
-    return next((i + 1 for i, line in enumerate(text.splitlines())
-                 if line.strip().startswith(f"{step_id}:")), 1)
+    """The line where a flow file defines a step (1 when not found). Looked up in `steps`,
+    so a step called "start" is not mistaken for the flow's `start:`."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return 1
+    steps = _child(root, "steps")
+    if not isinstance(steps, yaml.MappingNode):
+        return 1
+    return next((k.start_mark.line + 1 for k, _v in steps.value if k.value == step_id), 1)
+
+
+def _child(node: Any, key: str) -> Any:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if k.value == key), None)
 
 
 def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:

@@ -62,6 +62,9 @@ FUZZY_WEIGHT = 0.7  # a typo-corrected word counts less than a word typed right
 MIN_RELATIVE = 0.2  # hits below this share of the best one are noise, not alternatives
 GLOSSARY_FLOW_BONUS = 0.25  # for the flow of a glossary word typed in the question
 MAX_TOKENS = 64  # a question, not a document: the rest of a pasted letter is ignored
+# Characters read of a question, before any other work: a pasted letter or a flood is
+# answered from its beginning, and what search spends on it no longer grows with its length.
+MAX_QUERY_CHARS = 500
 
 # Field weights: how often a field's tokens are repeated in its document. Body text
 # (steps, buttons, explanations, descriptions) counts each word once, however often it
@@ -187,6 +190,7 @@ class SearchIndex:
                limit: int = 5) -> list[SearchHit]:
         """The best matches, best first, at most `limit`; organisations only national ones
         and those of `municipality`. Any text is fine, the result may be empty."""
+        query = clip(query)
         index = self._indexes.get(language) or self._indexes[languages.DEFAULT]
         weighted: list[tuple[int, float]] = []  # (token id, weight)
         unknown = 0
@@ -271,6 +275,17 @@ class SearchIndex:
 
 
 _NONE = np.zeros(0, dtype=np.intp)
+
+
+def clip(query: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """The first `limit` characters of `query`, without a word cut in half when there is a
+    space to cut at."""
+    if len(query) <= limit:
+        return query
+    cut = limit  # query[cut] is the first character left out
+    while cut > 0 and not query[cut].isspace():
+        cut -= 1
+    return query[:cut] if cut > 0 else query[:limit]
 
 
 # -- documents --------------------------------------------------------------------------

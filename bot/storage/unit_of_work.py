@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.storage.repositories import SqlConversations, SqlPeople, SqlRoles
 
 # A unit of work opened inside another in the same task would wait for itself on SQLite.
-_inside: ContextVar[bool] = ContextVar("inside_unit_of_work", default=False)
+# (Tasks started inside one inherit the variable, hence the task it was set in.)
+_inside: ContextVar[asyncio.Task[object] | None] = ContextVar("inside_unit_of_work",
+                                                              default=None)
 
 
 class SqlUnitOfWork:
@@ -33,11 +35,12 @@ class SqlUnitOfWork:
         self._writer = writer
 
     async def __aenter__(self) -> Self:
-        if _inside.get():
+        task = asyncio.current_task()
+        if task is not None and _inside.get() is task:
             raise RuntimeError("a unit of work inside another one: finish the first")
         if self._writer is not None:
             await self._writer.acquire()
-        self._token = _inside.set(True)
+        self._token = _inside.set(task)
         self._session = self._factory()
         self.people = SqlPeople(self._session)
         self.conversations = SqlConversations(self._session)

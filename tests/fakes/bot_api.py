@@ -27,7 +27,7 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
-from .html_check import HtmlParseError, parse_telegram_html, utf16_len
+from bot.content.telegram_html import HtmlParseError, parse_telegram_html, utf16_len
 
 log = logging.getLogger(__name__)
 

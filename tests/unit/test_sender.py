@@ -169,7 +169,7 @@ async def test_the_next_reply_after_a_long_flood_wait_does_not_sleep_it_out() ->
 
 
 async def test_a_flood_wait_of_one_chat_does_not_hold_others() -> None:
-    sender, bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
+    sender, _bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
     await sender.send(1, Reply("hello"))
     assert (await sender.send(2, Reply("hello"))).sent
     assert sum(fake_time.sleeps) <= TURN_WAIT
