@@ -152,7 +152,7 @@ class Topics:
             term = self._knowledge.term_by_word(step.term)
             if term is not None:
                 text = "\n\n".join(p for p in (text, self.term_reply(turn, term).text) if p)
-        return text or flow.title
+        return text or escape(self.title(turn, flow))  # titles are plain text
 
     def _organisations(self, turn: Turn, step: Step) -> str:
         assert step.category is not None
