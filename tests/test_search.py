@@ -1,15 +1,19 @@
 """Free-text search (bot.content.search): accuracy on the development questions, and the
-behaviour the chat relies on. Deterministic: no timing here (bench/search.py measures)."""
+behaviour the chat relies on. No latency targets here (bench/search.py measures), only a
+generous bound that shows hostile input cannot freeze the bot."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -25,8 +29,16 @@ from bot.content.catalogs import BabelCatalogs, Translator
 from bot.content.flows import REQUIRED, load_flows
 from bot.content.knowledge import ContentError, Knowledge
 from bot.content.schema import Flow
-from bot.content.search import CONFIDENT_SCORE, SearchHit, SearchIndex
+from bot.content.search import (
+    CONFIDENT_SCORE,
+    MAX_QUERY_CHARS,
+    SearchHit,
+    SearchIndex,
+    _dutch_vocabulary,
+    clip,
+)
 from bot.domain import languages
+from bot.domain.text_normalize import MAX_COMPOUND
 from bot.settings import PROJECT_ROOT
 
 QUESTIONS = Path(__file__).parent / "search_questions.yaml"
@@ -209,11 +221,82 @@ def test_results_are_ranked_limited_and_unique(index: SearchIndex) -> None:
     assert index.search("toeslag", "nl", limit=0) == []
 
 
-@pytest.mark.parametrize("text", ["", " ", "🙂", "؟", "።", "a" * 10_000, "<b>digid</b>",
-                                  "{fact:x}", "DigiD " * 300])
-def test_odd_input_never_raises(index: SearchIndex, text: str) -> None:
+BUDGET = 0.2  # seconds per search: generous for a slow CI, far below what freezes a chat
+
+
+def hostile(pattern: str) -> str:
+    """`pattern` repeated to 4,096 characters, the longest Telegram message."""
+    return (pattern * (4096 // len(pattern) + 1))[:4096]
+
+
+ODD = {"empty": "", "space": " ", "emoji": "🙂", "arabic question mark": "؟",
+       "ethiopic stop": "።", "a 10000": "a" * 10_000, "markup": "<b>digid</b>",
+       "placeholder": "{fact:x}", "digid 300": "DigiD " * 300,
+       # Glued repetitions of vocabulary words, which split in many ways.
+       "vermogen glued": "vermogen" * 20 + "q", "vermogens glued": hostile("vermogens"),
+       "vermogen and vermogens glued": hostile("vermogensvermogen") + "q",
+       "baan glued": hostile("baan"), "huurtoeslag glued": hostile("huurtoeslag"),
+       "huurtoeslag words": hostile("huurtoeslag "),
+       "arabic word": hostile("والضريبة"), "ethiopic word": hostile("ገንዘብ"),
+       "scripts glued": hostile("huurtoeslagالضريبةገንዘብDigiD"),
+       "tashkeel flood": "ا" + "\u064b" * 4095, "accent flood": "e" + "\u0301" * 4095,
+       "ligature flood": hostile("\ufdfa"),  # NFKD makes each one four Arabic words
+       "zero-width joiners": hostile("huur\u200dtoeslag\u200c"),
+       "emoji flood": hostile("👨\u200d👩\u200d👧"), "digits": hostile("1"),
+       "rtl marks": hostile("\u200fضريبة\u200e\u202e"),
+       "unknown words": hostile("qwxzv plorkt huurtoeslagx ضريبهخ ገንዘብቅ "),
+       "glossary words": hostile("eigen risico aanmaning beschikking toeslagpartner ")}
+
+
+@contextmanager
+def within_budget(what: str) -> Iterator[None]:
+    """Fail when the block takes longer than BUDGET; stop it at ten times that (where the
+    platform has SIGALRM), so a runaway search fails the test instead of hanging it."""
+    def stop(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"{what}: still running after {10 * BUDGET} s")
+
+    alarm = hasattr(signal, "setitimer")
+    if alarm:
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, 10 * BUDGET)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    elapsed = time.perf_counter() - started
+    assert elapsed < BUDGET, f"{what}: {elapsed:.3f} s"
+
+
+@pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
+def test_odd_input_never_raises_and_is_quick(index: SearchIndex, text: str) -> None:
     for lang in [*languages.CODES, "xx"]:
-        assert isinstance(index.search(text, lang), list)
+        with within_budget(f"search({text[:20]!r}..., {lang!r})"):
+            hits = index.search(text, lang, municipality="leiden")
+        assert isinstance(hits, list)
+
+
+def test_a_long_question_is_answered_from_its_beginning(index: SearchIndex) -> None:
+    question = "how do I apply for huurtoeslag"
+    padded = question + " and also" * 200 + " digid"
+    assert ids(index.search(padded, "en")) == ids(index.search(question, "en"))
+    assert ("flow", "digid") not in ids(index.search(padded, "en"))
+
+
+def test_clip_cuts_at_a_space_when_there_is_one() -> None:
+    assert clip("short question") == "short question"
+    assert clip("word " * 200) == ("word " * 100).rstrip()
+    assert clip("ab " + "c" * 600) == "ab"
+    assert clip("x" * 600) == "x" * MAX_QUERY_CHARS
+    assert all(len(clip(text)) <= MAX_QUERY_CHARS for text in ODD.values())
+
+
+def test_compound_cap_leaves_room_for_two_vocabulary_words(knowledge: Knowledge) -> None:
+    """Words longer than MAX_COMPOUND are not split (text_normalize): it must stay above
+    two of the longest words compounds are split into."""
+    assert 2 * max(map(len, _dutch_vocabulary(knowledge))) <= MAX_COMPOUND
 
 
 def test_labels_are_what_a_button_says(index: SearchIndex, flows: dict[str, Flow]) -> None:

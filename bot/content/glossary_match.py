@@ -25,6 +25,7 @@ def find_terms(knowledge: Knowledge, text: str) -> list[GlossaryTerm]:
     words = [w.lower() for w in typed]
     lenient = len(words) == 1 or bool(_OTHER_SCRIPT.search(text))
     found: list[GlossaryTerm] = []
+    seen: set[str] = set()  # a membership test on the list would be quadratic in long texts
     i = 0
     while i < len(words):
         for size in range(min(MAX_WORDS, len(words) - i), 0, -1):
@@ -33,7 +34,8 @@ def find_terms(knowledge: Knowledge, text: str) -> list[GlossaryTerm]:
                 continue
             if size == 1 and words[i] in AMBIGUOUS and not lenient and not typed[i].isupper():
                 continue
-            if term not in found:
+            if term.id not in seen:
+                seen.add(term.id)
                 found.append(term)
             i += size
             break

@@ -140,7 +140,13 @@ def stem_latin(word: str) -> str:
     return word
 
 
-_LINKS = ("", "s", "e", "en")
+_LINKS_PREFERRED = ("en", "e", "s", "")  # between compound parts
+# Longer runs of letters are not split at all. The longest vocabulary word today has 30
+# letters (participatieverklaringstraject) and Dutch compounds on letters rarely pass 35
+# (arbeidsongeschiktheidsverzekering): 64 leaves room for two long words typed without a
+# space. Anything longer is a paste or a keyboard mash whose parts would be noise, and the
+# cap bounds the quadratic number of vocabulary lookups below.
+MAX_COMPOUND = 64
 
 
 def split_compound(word: str, vocabulary: Collection[str], min_part: int = 4) -> list[str]:
@@ -149,47 +155,69 @@ def split_compound(word: str, vocabulary: Collection[str], min_part: int = 4) ->
     A full split into vocabulary words (with the linking s, e or en between them) is tried
     first, fewest parts first: huurtoeslag → [huur, toeslag]. Otherwise the longest known
     head and tail with an unknown rest: zorgverzekeringspas → [zorgverzekering]. `word`
-    and `vocabulary` are in the same form (both stemmed, or both not).
+    and `vocabulary` are in the same form (both stemmed, or both not). Words shorter than
+    two parts or longer than MAX_COMPOUND give [].
     """
-    if len(word) < 2 * min_part:
+    if not 2 * min_part <= len(word) <= MAX_COMPOUND:
         return []
     full = _full_split(word, vocabulary, min_part)
     if full:
         return full
-    parts: list[str] = []
     known = min_part + 1  # next to an unknown rest, a short part is too often a fluke
-    for end in range(len(word) - min_part, known - 1, -1):
-        if word[:end] in vocabulary:
-            parts.append(word[:end])
-            break
-    for start in range(min_part, len(word) - known + 1):
-        if word[start:] in vocabulary:
-            parts.append(word[start:])
-            break
-    return parts
+    head = next((word[:end] for end in range(len(word) - min_part, known - 1, -1)
+                 if word[:end] in vocabulary), None)
+    tail = next((word[start:] for start in range(min_part, len(word) - known + 1)
+                 if word[start:] in vocabulary), None)
+    return [part for part in (head, tail) if part is not None]
 
 
 def _full_split(word: str, vocabulary: Collection[str], min_part: int) -> list[str]:
-    best: list[str] = []
+    """Fewest parts; among splits with as many parts, shorter heads first, then links in
+    _LINKS_PREFERRED order (vermogenkind → vermog, kind rather than vermogen, kind). That
+    is what the backtracking search this replaced returned (a later split with as many
+    parts replaced an earlier one), so index and queries keep their tokens.
 
-    def walk(rest: str, parts: list[str]) -> None:
-        nonlocal best
-        if best and len(parts) >= len(best):
-            return
-        if rest in vocabulary and parts:
-            best = [*parts, rest]
-            return
-        for end in range(len(rest) - min_part, min_part - 1, -1):
-            head = rest[:end]
-            if head not in vocabulary:
-                continue
-            for link in _LINKS:
-                tail = rest[end:]
-                if tail.startswith(link) and len(tail) - len(link) >= min_part:
-                    walk(tail[len(link):], [*parts, head])
+    Breadth-first over positions, so each position is expanded once (backtracking is
+    exponential on glued repetitions such as vermogenvermogen...). Positions of a layer are
+    in the order of their preferred paths and heads are tried in preference order, so the
+    first path that reaches a position is its preferred one.
+    """
+    came_from: dict[int, tuple[int, str]] = {0: (0, "")}  # position → (previous, head)
+    layer = [0]
+    while layer:
+        following: list[int] = []
+        for start in layer:
+            for head, rest in _heads(word, start, vocabulary, min_part):
+                if rest not in came_from:
+                    came_from[rest] = (start, head)
+                    following.append(rest)
+        layer = following
+        done = next((p for p in layer if word[p:] in vocabulary), None)
+        if done is not None:
+            return _path(word, came_from, done)
+    return []
 
-    walk(word, [])
-    return best
+
+def _heads(word: str, start: int, vocabulary: Collection[str],
+           min_part: int) -> Iterator[tuple[str, int]]:
+    """Known heads at `start`, in preference order, with where the rest begins after the
+    link; the rest keeps at least `min_part` letters."""
+    for end in range(start + min_part, len(word) - min_part + 1):
+        head = word[start:end]
+        if head not in vocabulary:
+            continue
+        for link in _LINKS_PREFERRED:
+            if word.startswith(link, end) and len(word) - end - len(link) >= min_part:
+                yield head, end + len(link)
+
+
+def _path(word: str, came_from: dict[int, tuple[int, str]], last: int) -> list[str]:
+    parts = [word[last:]]
+    position = last
+    while position:
+        position, head = came_from[position]
+        parts.append(head)
+    return parts[::-1]
 
 
 # -- stop words -------------------------------------------------------------------------

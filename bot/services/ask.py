@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.content.glossary_match import find_terms
 from bot.content.knowledge import Knowledge
-from bot.content.search import SearchHit, SearchIndex
+from bot.content.search import SearchHit, SearchIndex, clip
 from bot.domain.replies import Button, Outcome, Reply, rows
 from bot.services.topics import Topics
 from bot.services.turn import Turn, button
@@ -32,6 +32,7 @@ class Ask:
 
     def answer(self, turn: Turn, question: str) -> Outcome:
         _ = turn.gettext
+        question = clip(question)  # bounded work per message, whatever was pasted
         terms = find_terms(self._knowledge, question)[:2]
         replies = [self._topics.term_reply(turn, term) for term in terms]
         hits = self._index.search(question, turn.language, turn.person.municipality, limit=6)

@@ -6,11 +6,13 @@ the Outcome. This module routes to the feature services and persists what they c
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.content.knowledge import Knowledge
@@ -36,6 +38,8 @@ EMERGENCY_FLOW = "gp-and-emergency"
 # Commands that work before onboarding is finished: privacy rights never wait.
 ALWAYS_AVAILABLE = frozenset({"start", "help", "language", "privacy", "mydata", "delete", "stop",
                               "resume"})
+# "Last seen" is stored to this precision: a conversation of quick taps writes it once.
+LAST_SEEN_PRECISION = timedelta(minutes=10)
 # Languages of recent callers, so that "sorry" and "slow down" need no database.
 REMEMBERED_LANGUAGES = 10_000
 
@@ -297,21 +301,28 @@ class ChatService:
             person = await uow.people.by_telegram_id(caller.telegram_id)
             if person is None:
                 person = await uow.people.add(caller.telegram_id, caller.chat_id, now)
-            person.last_seen_at = now
+            loaded = replace(person)
+            if now - person.last_seen_at >= LAST_SEEN_PRECISION:
+                person.last_seen_at = now
             person.chat_id = caller.chat_id
             person.unreachable_since = None  # they wrote, so they can be reached again
             conversation = await uow.conversations.get(person.id)
+            before = copy.deepcopy(conversation)
             turn = Turn(uow, self._catalogs, caller, person, conversation, now,
                         now.astimezone(self._zone).date())
             yield turn
+            # Only what changed is written: most taps move a conversation and nothing else,
+            # and every statement saved is a shorter hold on SQLite's single write lock.
             if turn.deleted:
                 await uow.people.delete(person.id)
             else:
-                await uow.people.save(person)
-                if turn.conversation is None:
-                    await uow.conversations.clear(person.id)
-                else:
-                    await uow.conversations.put(person.id, turn.conversation, now)
+                if person != loaded:
+                    await uow.people.save(person)
+                if turn.conversation != before:
+                    if turn.conversation is None:
+                        await uow.conversations.clear(person.id)
+                    else:
+                        await uow.conversations.put(person.id, turn.conversation, now)
             await uow.commit()
 
 

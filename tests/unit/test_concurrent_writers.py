@@ -130,11 +130,12 @@ async def test_a_turn_runs_again_once_after_a_conflict(
         await original(self, person)
 
     monkeypatch.setattr(MemoryPeople, "save", conflicting)
-    outcome = await chat.command(ME, "settings")
+    outcome = await chat.command(ME, "stop")  # a turn that writes the person
     assert outcome.replies and conflicts["left"] == 0
+    assert next(iter(store.state.people.values())).paused
     conflicts["left"] = 2  # twice in a row: the second conflict is an error, not a loop
     with pytest.raises(StaleWrite):
-        await chat.command(ME, "menu")
+        await chat.command(ME, "resume")
 
 
 async def test_sqlite_turn_reads_one_snapshot(tmp_path: Path) -> None:

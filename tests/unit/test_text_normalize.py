@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import random
+import signal
+import time
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from bot.domain.text_normalize import (
+    MAX_COMPOUND,
     fold,
     normalize,
     split_compound,
@@ -148,6 +155,53 @@ def test_split_compound_finds_nothing_in_unknown_or_short_words() -> None:
     assert split_compound("huur", VOCABULARY) == []
 
 
+def _backtracking_split(word: str, vocabulary: Collection[str], min_part: int = 4) -> list[str]:
+    """The exhaustive search split_compound replaced (exponential, so small words only): the
+    reference its full splits must keep agreeing with."""
+    best: list[str] = []
+
+    def walk(rest: str, parts: list[str]) -> None:
+        nonlocal best
+        if best and len(parts) >= len(best):
+            return
+        if rest in vocabulary and parts:
+            best = [*parts, rest]
+            return
+        for end in range(len(rest) - min_part, min_part - 1, -1):
+            if rest[:end] in vocabulary:
+                for link in ("", "s", "e", "en"):
+                    tail = rest[end:]
+                    if tail.startswith(link) and len(tail) - len(link) >= min_part:
+                        walk(tail[len(link):], [*parts, rest[:end]])
+
+    walk(word, [])
+    return best
+
+
+def test_split_compound_agrees_with_the_backtracking_search() -> None:
+    """Fewest parts, and the same choice among equally short splits (links and heads that
+    overlap: vermog+en or vermogen, huur+toeslag or huurtoeslag)."""
+    vocabulary = VOCABULARY | {"vermog", "vermogen", "huurtoeslag", "kinder", "enen", "eens"}
+    pieces = [*sorted(vocabulary), "s", "e", "en", "ens", "x"]
+    rng = random.Random(6)
+    checked = 0
+    for _ in range(3000):
+        word = "".join(rng.choice(pieces) for _ in range(rng.randint(2, 5)))
+        expected = _backtracking_split(word, vocabulary)
+        if len(word) <= MAX_COMPOUND and expected:
+            assert split_compound(word, vocabulary) == expected, word
+            checked += 1
+    assert checked > 1000
+    assert split_compound("vermogenkind", vocabulary) == ["vermog", "kind"]
+
+
+def test_split_compound_leaves_runs_longer_than_a_compound_alone() -> None:
+    longest = "zorgverzekering" * 4 + "huur"
+    assert len(longest) == MAX_COMPOUND
+    assert split_compound(longest, VOCABULARY)[-1] == "huur"
+    assert split_compound(longest + "kind", VOCABULARY) == []
+
+
 def test_normalize_adds_compound_parts_after_the_word() -> None:
     assert normalize("huurtoeslagen", "nl", VOCABULARY) == ["huurtoeslag", "huur", "toeslag"]
     assert "toeslag" in normalize("ما معنى huurtoeslag", "ar", VOCABULARY)
@@ -172,6 +226,87 @@ def test_dutch_words_inside_arabic_and_tigrinya_stay_dutch() -> None:
     assert "beschikking" in normalize("beschikking እንታይ ማለት እዩ", "ti")
 
 
-@pytest.mark.parametrize("text", ["", "   ", "؟؟؟", "።።", "🙂🙂", "a", "x" * 5000])
-def test_odd_input_gives_a_list(text: str) -> None:
-    assert isinstance(normalize(text, "ar"), list)
+# -- hostile input ----------------------------------------------------------------------
+
+BUDGET = 0.2  # seconds per call: generous for a slow CI, far below what backtracking took
+# Both vermog and vermogen (the stems of vermogen, vermogens), so every repetition of
+# "vermogen" splits two ways; huurtoeslag splits as itself or as huur + toeslag.
+HOSTILE_VOCABULARY = VOCABULARY | {stem_latin(w) for w in [
+    "vermogen", "vermogens", "baan", "banen", "huurtoeslag"]}
+HOSTILE = {
+    "vermogen glued": "vermogen" * 20 + "q",
+    "vermogen glued, long": "vermogen" * 512,
+    "vermogens glued": "vermogens" * 20 + "q",
+    "vermogen and vermogens glued": "vermogensvermogen" * 240 + "q",
+    "baan glued": "baan" * 1000,
+    "huurtoeslag glued": "huurtoeslag" * 300,
+    "huur toeslag with links": "huurstoeslagen" * 290,
+    "latin word": "ab" * 2048,
+    "arabic word": "الضريبة" * 585,
+    "ethiopic word": "ገንዘብ" * 1024,
+    "scripts glued": "huurtoeslagالضريبةገንዘብDigiD" * 150,
+    "tashkeel flood": "ا" + "\u064b" * 4000,
+    "accent flood": "e" + "\u0301" * 4000,
+    "ethiopic mark flood": "ገ" + "\u135f" * 4000,
+    "ligature flood": "\ufdfa" * 2048,  # NFKD makes each one four Arabic words
+    "zero-width joiners": "huur\u200dtoeslag\u200c\u200b" * 300,
+    "emoji": "🙂" * 4096,
+    "emoji families": "👨\u200d👩\u200d👧" * 800,
+    "digits": "1" * 4096,
+    "arabic digits": "٣" * 4096,
+    "rtl marks": "\u200fضريبة\u200e\u202e" * 512,
+}
+
+
+@contextmanager
+def within_budget(what: str) -> Iterator[None]:
+    """Fail when the block takes longer than BUDGET; stop it at ten times that (where the
+    platform has SIGALRM), so a runaway search fails the test instead of hanging it."""
+    def stop(_signum: int, _frame: object) -> None:
+        raise TimeoutError(f"{what}: still running after {10 * BUDGET} s")
+
+    alarm = hasattr(signal, "setitimer")
+    if alarm:
+        previous = signal.signal(signal.SIGALRM, stop)
+        signal.setitimer(signal.ITIMER_REAL, 10 * BUDGET)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    elapsed = time.perf_counter() - started
+    assert elapsed < BUDGET, f"{what}: {elapsed:.3f} s"
+
+
+ODD = {"empty": "", "spaces": "   ", "arabic question marks": "؟؟؟", "ethiopic stops": "።።",
+       "two emoji": "🙂🙂", "one letter": "a", "x 5000": "x" * 5000, **HOSTILE}
+
+
+@pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))
+@pytest.mark.parametrize("lang", ["ar", "ti", "en", "nl"])
+def test_odd_input_gives_a_list_quickly(text: str, lang: str) -> None:
+    for keep_stopwords in (False, True):
+        with within_budget(f"normalize({text[:20]!r}..., {lang!r})"):
+            tokens = normalize(text, lang, HOSTILE_VOCABULARY, keep_stopwords=keep_stopwords)
+        assert isinstance(tokens, list)
+
+
+GLUED = {name: word for name, word in HOSTILE.items() if word.isascii() and word.isalpha()}
+
+
+@pytest.mark.parametrize("word", list(GLUED.values()), ids=list(GLUED))
+def test_split_compound_is_quick_on_glued_repetitions(word: str) -> None:
+    for length in (60, MAX_COMPOUND, len(word)):
+        with within_budget(f"split_compound({word[:20]!r}...[:{length}])"):
+            split_compound(word[:length], HOSTILE_VOCABULARY)
+
+
+def test_stemmers_are_quick_on_long_words() -> None:
+    stemmers: list[tuple[Callable[[str], str], str]] = [
+        (stem_arabic, "والضريبتها" * 400), (stem_ethiopic, "ካብገንዘብታትይ" * 400),
+        (stem_latin, "bussen" * 700)]
+    for stem, word in stemmers:
+        with within_budget(stem.__name__):
+            assert stem(word)
