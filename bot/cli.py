@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, TypeVar
 
 import typer
@@ -19,9 +22,12 @@ from bot.services.roles import RolesService
 from bot.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger("wegwijs")
 
+# No local variables in tracebacks: they would show the token and the database URL.
 app = typer.Typer(help="Wegwijs: a multilingual Telegram assistant for newcomers.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 roles_app = typer.Typer(help="Appoint coordinators and sleutelpersonen.", no_args_is_help=True)
 content_app = typer.Typer(help="Check and show the content in flows/, knowledge/, locales/.",
@@ -43,8 +49,7 @@ run `wegwijs chat`: the same conversations in this terminal."""
 
 def _settings() -> Settings:
     settings = Settings()
-    secret = settings.bot_token.get_secret_value() if settings.bot_token else None
-    logging_setup.configure(settings.log_level, secret)
+    logging_setup.configure(settings.log_level, *settings.secrets())
     return settings
 
 
@@ -141,7 +146,8 @@ def db_upgrade() -> None:
     from bot.storage.database import upgrade_sync
 
     settings = _settings()
-    upgrade_sync(settings.db_url)
+    with _database_errors(settings):
+        upgrade_sync(settings.db_url)
     typer.echo("Database is up to date.")
 
 
@@ -163,6 +169,23 @@ def roles_grant(
         raise typer.BadParameter(str(exc), param_hint="--municipality") from exc
     typer.echo(f"Granted {role.value} in {municipality} to {telegram_id}." if added
                else f"{telegram_id} already is {role.value} in {municipality}.")
+
+
+@roles_app.command("revoke")
+def roles_revoke(
+    telegram_id: Annotated[int, typer.Option(help="The person's numeric Telegram id.")],
+    role: Annotated[Role, typer.Option(help="coordinator or sleutelpersoon")],
+    municipality: Annotated[str, typer.Option(help="Municipality id, e.g. leiden.")],
+) -> None:
+    """Take a role in a municipality away again (exit code 1 if they did not have it)."""
+    async def revoke(roles: RolesService) -> bool:
+        return await roles.revoke(telegram_id, role, municipality)
+
+    if not _with_roles(_settings(), revoke):
+        typer.echo(f"{telegram_id} is not {role.value} in {municipality}: nothing to revoke. "
+                   "See `wegwijs roles list`.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Revoked {role.value} in {municipality} from {telegram_id}.")
 
 
 @roles_app.command("list")
@@ -228,7 +251,8 @@ def _with_roles(settings: Settings, use: Callable[[RolesService], Awaitable[T]])
     async def go() -> T:
         database = Database(settings.db_url)
         try:
-            await database.migrate()
+            with _database_errors(settings):
+                await database.migrate()  # the first connection: where a bad URL shows
             knowledge = Knowledge.load(settings.knowledge_dir)
             return await use(RolesService(database.uow, knowledge, utc_now))
         finally:
@@ -248,8 +272,25 @@ def _refusing_invalid_content(start: Callable[[], None]) -> None:
         raise typer.Exit(1) from exc
 
 
+@contextmanager
+def _database_errors(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached is one clear line: no traceback, no password."""
+    try:
+        yield
+    except Exception as exc:
+        log.debug("database error", exc_info=True)  # redacted, like every record
+        reason = logging_setup.mask(f"{type(exc).__name__}: {exc}", settings.secrets())
+        typer.echo(f"Cannot use the database {settings.safe_db_url}\n{reason}", err=True)
+        raise typer.Exit(1) from exc
+
+
 def main() -> None:
-    app(prog_name="wegwijs")
+    try:
+        app(prog_name="wegwijs")
+    except Exception:
+        # Through logging, not Python's own traceback printer, so secrets are redacted.
+        log.critical("wegwijs stopped by an unexpected error", exc_info=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import unquote, unquote_plus
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -12,6 +14,10 @@ from bot.domain.quiet_hours import QuietHours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_BOT_API = "https://api.telegram.org"
+# Where a database URL carries a password: user:PASSWORD@ (as SQLAlchemy parses it) or a
+# password=... query parameter, which the drivers also accept.
+_PASSWORDS = (re.compile(r"^[\w+]+://[^:/]*:(?P<password>[^@]*)@"),
+              re.compile(r"[?&]password=(?P<password>[^&#]*)"))
 
 
 class Settings(BaseSettings):
@@ -20,7 +26,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = PUBLIC_BOT_API
     data_dir: Path = Path("./data")
-    database_url: str | None = None
+    # A secret: it may hold a password (see safe_db_url for a form fit to print).
+    database_url: SecretStr | None = None
     timezone: str = "Europe/Amsterdam"
     quiet_hours: str = "21:00-09:00"
     tick_seconds: float = Field(default=30.0, gt=0)
@@ -29,9 +36,9 @@ class Settings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=30)
     content_dir: Path = PROJECT_ROOT
 
-    @field_validator("bot_token", mode="before")
+    @field_validator("bot_token", "database_url", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: object) -> object:
+    def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
@@ -51,9 +58,31 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        if self.database_url:
-            return self.database_url
+        """The real URL, password included: for the engine only, never for printing."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{(self.data_dir / 'wegwijs.db').resolve()}"
+
+    @property
+    def safe_db_url(self) -> str:
+        """The database URL with its password replaced by ***, for messages and logs."""
+        url = self.db_url
+        for start, end in reversed(_password_spans(url)):
+            url = f"{url[:start]}***{url[end:]}"
+        return url
+
+    def secrets(self) -> tuple[str, ...]:
+        """Everything that must never reach a log: give it to logging_setup.protect_secrets."""
+        found: list[str] = []
+        if self.bot_token is not None:
+            token = self.bot_token.get_secret_value()
+            # The part after the colon is the secret; the bot id before it is public.
+            found += [token, token.partition(":")[2]]
+        url = self.db_url
+        for start, end in _password_spans(url):
+            raw = url[start:end]
+            found += [raw, unquote(raw), unquote_plus(raw)]
+        return tuple(dict.fromkeys(s for s in found if s))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -74,3 +103,16 @@ class Settings(BaseSettings):
     @property
     def knowledge_dir(self) -> Path:
         return self.content_dir / "knowledge"
+
+
+def _password_spans(url: str) -> list[tuple[int, int]]:
+    """Where the passwords are, in order, overlapping matches merged."""
+    spans = sorted(m.span("password") for pattern in _PASSWORDS for m in pattern.finditer(url)
+                   if m.group("password"))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

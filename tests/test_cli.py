@@ -11,6 +11,9 @@ from pathlib import Path
 from fakes.bot_api import FakeBotAPI
 
 TOKEN = "654321:CLI-secret-token"
+PASSWORD = "pa55-w0rd%40db"  # URL-encoded "pa55-w0rd@db"
+# Port 1 on the loopback address: nothing listens, so the connection is refused at once.
+UNREACHABLE_DB = f"postgresql+asyncpg://wegwijs:{PASSWORD}@127.0.0.1:1/wegwijs"
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -51,6 +54,35 @@ async def test_db_upgrade_and_roles(tmp_path: Path) -> None:
     code, _, err = await wegwijs(tmp_path, "roles", "grant", "--telegram-id", "1",
                                  "--role", "coordinator", "--municipality", "atlantis")
     assert code != 0 and "unknown municipality" in err
+
+
+async def test_roles_revoke(tmp_path: Path) -> None:
+    grant = ("--telegram-id", "778", "--role", "sleutelpersoon", "--municipality", "leiden")
+    code, _, err = await wegwijs(tmp_path, "roles", "revoke", *grant)
+    assert code == 1 and "nothing to revoke" in err and "roles list" in err
+    await wegwijs(tmp_path, "roles", "grant", *grant)
+    await wegwijs(tmp_path, "roles", "grant", "--telegram-id", "778", "--role", "coordinator",
+                  "--municipality", "leiden")
+    code, out, _ = await wegwijs(tmp_path, "roles", "revoke", *grant)
+    assert code == 0 and "Revoked sleutelpersoon in leiden from 778" in out
+    code, out, _ = await wegwijs(tmp_path, "roles", "list")
+    assert "778\tcoordinator\tleiden" in out and "sleutelpersoon" not in out  # only that one
+    code, _, err = await wegwijs(tmp_path, "roles", "revoke", *grant)
+    assert code == 1 and "nothing to revoke" in err
+
+
+async def test_an_unreachable_database_is_one_clean_line_without_the_password(
+        tmp_path: Path) -> None:
+    # At DEBUG the traceback is logged as well, through the redacting log records.
+    for command, level in ((("db", "upgrade"), "INFO"), (("roles", "list"), "DEBUG")):
+        code, out, err = await wegwijs(tmp_path, *command, WEGWIJS_DATABASE_URL=UNREACHABLE_DB,
+                                       WEGWIJS_LOG_LEVEL=level)
+        assert code == 1, (command, out, err)
+        assert "Cannot use the database postgresql+asyncpg://wegwijs:***@127.0.0.1:1/wegwijs" \
+            in err and "Connect call failed" in err
+        assert ("Traceback" in err) == (level == "DEBUG"), err
+        for secret in (PASSWORD, "pa55-w0rd@db", "pa55-w0rd"):
+            assert secret not in out + err, command
 
 
 async def test_run_serves_telegram_through_the_configured_api_url(tmp_path: Path) -> None:

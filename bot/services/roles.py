@@ -29,6 +29,15 @@ class RolesService:
             await uow.commit()
         return added
 
+    async def revoke(self, telegram_id: int, role: Role, municipality: str) -> bool:
+        """True when revoked, False when the person did not have this role there. The
+        municipality is not checked: a grant must stay revocable after its municipality
+        has left the knowledge base."""
+        async with self._uow() as uow:
+            removed = await uow.roles.revoke(telegram_id, role.value, municipality)
+            await uow.commit()
+        return removed
+
     async def everyone(self) -> list[RoleGrant]:
         async with self._uow() as uow:
             return await uow.roles.all()

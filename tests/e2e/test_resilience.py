@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TOKEN, Person, RunningBot
+from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
 from texts import data, seen, tr
 
@@ -177,15 +176,3 @@ async def test_per_chat_pacing_with_the_default_limits(api: FakeBotAPI, tmp_path
         assert time.monotonic() - started >= 3.0
     finally:
         await running.stop()
-
-
-async def test_the_token_never_reaches_the_logs(api: FakeBotAPI, bot: RunningBot,
-                                                caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    person = Person(api, 2011)
-    await person.say("/start")
-    api.fail_next("sendMessage", 2011, status=400, description="Bad Request: test")
-    api.user_message(2011, "hello")
-    await asyncio.sleep(0.3)
-    assert caplog.records
-    assert all(TOKEN not in r.getMessage() for r in caplog.records)

@@ -15,6 +15,7 @@ from aiogram.types import BotCommand, ErrorEvent
 from bot.app import App, build_app
 from bot.domain import languages
 from bot.domain.rate_limit import SendLimiter
+from bot.logging_setup import protect_secrets
 from bot.scheduling.ticks import start_scheduler
 from bot.services import menu
 from bot.settings import Settings
@@ -73,6 +74,7 @@ class TelegramRunner:
 
     async def run(self, *, handle_signals: bool = True) -> None:
         settings = self.settings
+        protect_secrets(*settings.secrets())  # before anything can log the token or password
         async with build_app(settings) as app:
             bot = make_bot(settings)
             sender = Sender(bot, app.reachability, self._limiter)

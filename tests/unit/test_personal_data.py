@@ -1,0 +1,232 @@
+"""Every table is declared in bot/storage/personal_data.py, and the declarations are true:
+on a real SQLite database, /delete leaves no row that names the person, /mydata exports every
+personal table, and the retention purge removes what it says it removes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Table, func, select
+
+from bot.content.catalogs import BabelCatalogs
+from bot.content.knowledge import Knowledge
+from bot.content.schema import Flow
+from bot.content.search import SearchIndex
+from bot.domain.incoming import Caller
+from bot.domain.person import Role
+from bot.services.chat import ChatService
+from bot.services.privacy import UNCONSENTED_RETENTION, purge_unconsented
+from bot.services.roles import RolesService
+from bot.storage.database import Database
+from bot.storage.models import Base
+from bot.storage.personal_data import (
+    DECLARATIONS,
+    NotPersonal,
+    Personal,
+    PersonKey,
+    Retention,
+    by_table,
+    personal,
+)
+
+ME = Caller(telegram_id=900_000_042, chat_id=900_000_042, language_code="en")
+OTHER = Caller(telegram_id=900_000_043, chat_id=900_000_043, language_code="nl")
+HOW_TO_DECLARE = (
+    "Declare it in bot/storage/personal_data.py. If its rows are about a person: "
+    "Personal(table, the column naming the person, PersonKey.PEOPLE_ID or "
+    "PersonKey.TELEGRAM_ID or PersonKey.CHAT_ID, the /mydata key, the Retention rule); export "
+    "its rows in privacy.export, erase them in /delete, and add them to seed() in "
+    "tests/unit/test_personal_data.py. If not: NotPersonal(table, the reason).")
+# Columns that name a person whatever the table; a table with one is personal.
+PERSON_COLUMNS = {"telegram_id", "chat_id", "person_id"}
+
+
+class Clock(Protocol):  # tests/unit/conftest.py's FixedClock
+    now: datetime
+
+    def __call__(self) -> datetime: ...
+
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+# -- the declarations match the tables ---------------------------------------------------
+
+
+def test_every_table_is_declared() -> None:
+    declared = by_table()
+    for name in Base.metadata.tables:
+        assert name in declared, f"Table {name!r} is not declared. {HOW_TO_DECLARE}"
+    assert len(declared) == len(DECLARATIONS), "a table is declared twice"
+    stale = set(declared) - set(Base.metadata.tables)
+    assert not stale, f"declared, but no such table (any more): {stale}"
+
+
+@pytest.mark.parametrize("declaration", personal(), ids=lambda d: d.table)
+def test_the_link_column_names_a_person(declaration: Personal) -> None:
+    column = table(declaration.table).c.get(declaration.column)
+    assert column is not None, f"{declaration.table} has no column {declaration.column!r}"
+    if declaration.key is PersonKey.PEOPLE_ID and declaration.table != "people":
+        targets = {fk.target_fullname for fk in column.foreign_keys}
+        assert targets == {"people.id"}, f"{declaration.table}.{column.name} must reference " \
+                                         "people.id (ON DELETE CASCADE)"
+    if declaration.table == "people":
+        assert column.primary_key
+
+
+def test_a_table_declared_not_personal_has_no_link_to_a_person() -> None:
+    for declaration in DECLARATIONS:
+        if not isinstance(declaration, NotPersonal):
+            continue
+        assert declaration.reason.strip(), f"{declaration.table}: give the reason"
+        t = table(declaration.table)
+        links = {c.name for c in t.columns if c.name in PERSON_COLUMNS}
+        links |= {fk.parent.name for fk in t.foreign_keys if fk.column.table.name == "people"}
+        assert not links, f"{declaration.table} is declared NotPersonal but {links} name a " \
+                          f"person. {HOW_TO_DECLARE}"
+
+
+def test_mydata_keys_are_distinct() -> None:
+    keys = [d.mydata for d in personal()]
+    assert len(keys) == len(set(keys))
+
+
+def test_keeping_data_after_delete_needs_a_reason() -> None:
+    with pytest.raises(ValueError, match="kept_because"):
+        Personal("x", "person_id", PersonKey.PEOPLE_ID, "x", Retention.WITH_PERSON,
+                 erased_by_delete=False)
+
+
+# -- the declarations are true, on a real database --------------------------------------
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'wegwijs.db'}")
+    await db.migrate()
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def sql_chat(database: Database, catalogs: BabelCatalogs, knowledge: Knowledge,
+             flows: dict[str, Flow], search: SearchIndex, clock: Clock) -> ChatService:
+    return ChatService(database.uow, catalogs, knowledge, flows, search, clock,
+                       ZoneInfo("Europe/Amsterdam"))
+
+
+async def onboard(chat: ChatService, caller: Caller) -> None:
+    await chat.command(caller, "start")
+    for answer in ("o:lang:en", "o:consent:yes", "o:muni:leiden", "o:beg:ended"):
+        await chat.button(caller, answer)
+
+
+async def seed(chat: ChatService, roles: RolesService, caller: Caller, *,
+               consent: bool = True) -> None:
+    """Put data about `caller` in every personal table (extend it with each new table)."""
+    if consent:
+        await onboard(chat, caller)  # people
+        await chat.button(caller, "t:digid")  # conversations: a topic left open
+    else:
+        await chat.command(caller, "start")
+        await chat.button(caller, "o:lang:en")  # people, conversations: the consent question
+    await roles.grant(caller.telegram_id, Role.SLEUTELPERSOON, "leiden")  # roles
+
+
+async def ids_of(database: Database, caller: Caller) -> dict[PersonKey, int]:
+    people = table("people")
+    async with database.engine.connect() as connection:
+        person_id = await connection.scalar(
+            select(people.c.id).where(people.c.telegram_id == caller.telegram_id))
+    assert person_id is not None
+    return {PersonKey.PEOPLE_ID: person_id, PersonKey.TELEGRAM_ID: caller.telegram_id,
+            PersonKey.CHAT_ID: caller.chat_id}
+
+
+async def rows_about(database: Database, declaration: Personal,
+                     ids: dict[PersonKey, int]) -> int:
+    t = table(declaration.table)
+    query = select(func.count()).select_from(t).where(
+        t.c[declaration.column] == ids[declaration.key])
+    async with database.engine.connect() as connection:
+        return int(await connection.scalar(query) or 0)
+
+
+async def tables_mentioning(database: Database, telegram_id: int) -> dict[str, list[Any]]:
+    """Any column of any table holding the Telegram id, declared link or not."""
+    found: dict[str, list[Any]] = {}
+    async with database.engine.connect() as connection:
+        for name, t in Base.metadata.tables.items():
+            for row in await connection.execute(select(t)):
+                if telegram_id in row or str(telegram_id) in map(str, row):
+                    found.setdefault(name, []).append(tuple(row))
+    return found
+
+
+@pytest.fixture
+def roles(database: Database, knowledge: Knowledge, clock: Clock) -> RolesService:
+    return RolesService(database.uow, knowledge, clock)
+
+
+async def test_every_personal_table_is_exported_by_mydata(
+        sql_chat: ChatService, roles: RolesService, database: Database) -> None:
+    await seed(sql_chat, roles, ME)
+    ids = await ids_of(database, ME)
+    outcome = await sql_chat.command(ME, "mydata")
+    [document] = [r.document for r in outcome.replies if r.document is not None]
+    exported = json.loads(document.content)
+    for declaration in personal():
+        assert await rows_about(database, declaration, ids), \
+            f"seed() put nothing in {declaration.table}: extend it"
+        assert declaration.mydata in exported, \
+            f"/mydata has no {declaration.mydata!r} key for table {declaration.table}"
+        assert exported[declaration.mydata], \
+            f"/mydata exports nothing of {declaration.table} under {declaration.mydata!r}"
+
+
+async def test_delete_erases_every_personal_table_and_only_the_callers_rows(
+        sql_chat: ChatService, roles: RolesService, database: Database) -> None:
+    await seed(sql_chat, roles, OTHER)
+    await seed(sql_chat, roles, ME)
+    mine, theirs = await ids_of(database, ME), await ids_of(database, OTHER)
+    for declaration in personal():
+        assert await rows_about(database, declaration, mine), \
+            f"seed() put nothing in {declaration.table}: extend it"
+
+    await sql_chat.command(ME, "delete")
+    await sql_chat.button(ME, "d:yes")
+
+    for declaration in personal():
+        left = await rows_about(database, declaration, mine)
+        if declaration.erased_by_delete:
+            assert left == 0, f"/delete left {left} row(s) in {declaration.table}"
+        assert await rows_about(database, declaration, theirs), \
+            f"/delete of one person erased another's rows in {declaration.table}"
+    if all(d.erased_by_delete for d in personal()):
+        assert await tables_mentioning(database, ME.telegram_id) == {}
+
+
+async def test_the_retention_purge_removes_what_the_declarations_say(
+        sql_chat: ChatService, roles: RolesService, database: Database,
+        clock: Clock) -> None:
+    await seed(sql_chat, roles, ME, consent=False)
+    await seed(sql_chat, roles, OTHER)  # agreed: kept however long they are quiet
+    mine, theirs = await ids_of(database, ME), await ids_of(database, OTHER)
+
+    clock.now += UNCONSENTED_RETENTION + timedelta(days=1)
+    assert await purge_unconsented(database.uow, clock.now) == 1
+
+    for declaration in personal():
+        left = await rows_about(database, declaration, mine)
+        if declaration.retention in (Retention.PERSON, Retention.WITH_PERSON):
+            assert left == 0, f"the purge left {left} row(s) in {declaration.table}"
+        else:
+            assert left, f"the purge removed {declaration.table} ({declaration.retention})"
+        assert await rows_about(database, declaration, theirs), declaration.table
