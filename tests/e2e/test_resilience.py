@@ -13,6 +13,7 @@ from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
 from texts import data, seen, tr
 
+from bot.services.ask import Ask
 from bot.services.onboarding import Onboarding
 
 
@@ -176,3 +177,20 @@ async def test_per_chat_pacing_with_the_default_limits(api: FakeBotAPI, tmp_path
         assert time.monotonic() - started >= 3.0
     finally:
         await running.stop()
+
+
+async def test_the_sorry_comes_before_the_answer_to_the_next_message(
+        api: FakeBotAPI, bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    person = Person(api, 2012, language_code="nl")
+    await quick_onboard(person, "nl")
+
+    def crash(self: object, *args: object) -> object:
+        raise RuntimeError("simulated crash while answering a question")
+
+    monkeypatch.setattr(Ask, "answer", crash)
+    api.user_message(2012, "huurtoeslag")
+    api.user_message(2012, "/menu")  # waits for the first: the answers must keep this order
+    sorry, menu = await api.next_messages(2012, 2)
+    assert seen(sorry) == tr("nl", "Sorry, something went wrong on our side. Nothing you did "
+                                   "was lost. Please try again, or send /menu.")
+    assert "m:topics" in data(menu)

@@ -10,7 +10,7 @@ import pytest
 from bot.domain import languages
 from bot.domain.actions import Action, parse
 from bot.domain.bidi import FSI, PDI, protect_ltr_runs, strip_controls
-from bot.domain.incoming import command_name
+from bot.domain.incoming import command_args, command_name
 from bot.domain.questions import Flow, Step, end_months, end_years, is_valid, next_step
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.replies import Button, CallbackTooLong
@@ -130,3 +130,14 @@ def test_rtl_lines_that_open_with_latin_get_a_right_to_left_mark() -> None:
     assert not lines[2].startswith(RLM)  # opens with an Arabic letter already
     # An English line in the picker is isolated whole: its full stop stays at its end.
     assert lines[3] == f"{FSI}Choose your language.{PDI}"
+
+
+@pytest.mark.parametrize("text", ["/word aanmaning", "/word\naanmaning", "/word\taanmaning ",
+                                  "/word@wegwijs_bot   aanmaning", " /word \n\n aanmaning\n"])
+def test_command_arguments_follow_any_whitespace(text: str) -> None:
+    assert command_args(text) == "aanmaning"
+
+
+def test_a_command_without_arguments_has_none() -> None:
+    assert command_args("/word") == command_args("/word \n ") == ""
+    assert command_args("/word beschikking\ntoeslag") == "beschikking\ntoeslag"
