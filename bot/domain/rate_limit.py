@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-BOT_WIDE_WINDOW = 2.0  # seconds: 429s for two chats this close together are one bot-wide limit
+# 429s for this many different chats within this many seconds are one bot-wide limit.
+BOT_WIDE_CHATS = 3
+BOT_WIDE_WINDOW = 2.0
 
 
 @dataclass
@@ -52,7 +54,7 @@ class SendLimiter:
         self._per_chat_burst = per_chat_burst
         self._chats: dict[int, TokenBucket] = {}
         self._max_tracked = max_tracked_chats
-        self._last_429: tuple[int, float] | None = None
+        self._recent_429: dict[int, tuple[float, float]] = {}  # chat → (when, retry_after)
 
     def chat_delay(self, chat_id: int, now: float) -> float:
         """Book one message in `chat_id`'s lane; seconds to wait before `global_delay`."""
@@ -82,18 +84,19 @@ class SendLimiter:
     def retry_after(self, chat_id: int, seconds: float, now: float) -> bool:
         """Telegram answered 429: nothing more to this chat until the wait is over.
 
-        Telegram does not say whether the limit was this chat's or the whole bot's. Two
-        chats told to wait within a short time means the bot's: everyone waits. Returns
-        True when the pause became bot-wide."""
+        Telegram does not say whether the limit was this chat's or the whole bot's. Several
+        chats told to wait within a short time means the bot's: everyone waits, as long as
+        the shortest of those waits. Returns True when the pause became bot-wide."""
         bucket = self._chats.setdefault(
             chat_id, TokenBucket(self._per_chat_rate, self._per_chat_burst))
         bucket.blocked_until = max(bucket.blocked_until, now + seconds)
-        last = self._last_429
-        self._last_429 = (chat_id, now)
-        if last is not None and last[0] != chat_id and now - last[1] <= BOT_WIDE_WINDOW:
-            self.pause_all(seconds, now)
-            return True
-        return False
+        self._recent_429 = {c: (t, s) for c, (t, s) in self._recent_429.items()
+                            if now - t <= BOT_WIDE_WINDOW}
+        self._recent_429[chat_id] = (now, seconds)
+        if len(self._recent_429) < BOT_WIDE_CHATS:
+            return False
+        self.pause_all(min(s for _t, s in self._recent_429.values()), now)
+        return True
 
     def pause_all(self, seconds: float, now: float) -> None:
         """A bot-wide 429: nothing to anyone until the wait is over."""

@@ -55,9 +55,11 @@ class SqlUnitOfWork:
             try:
                 await self._session.close()
             finally:
-                _inside.reset(self._token)
-                if self._writer is not None:
-                    self._writer.release()
+                try:
+                    _inside.reset(self._token)
+                finally:  # whatever happens, the next unit of work must not wait forever
+                    if self._writer is not None:
+                        self._writer.release()
 
     async def commit(self) -> None:
         await self._session.commit()

@@ -63,3 +63,30 @@ async def test_stairway_on_sqlite(tmp_path: Path) -> None:
 async def test_stairway_on_postgresql() -> None:
     async with temporary_database() as url:
         await stairway(url)
+
+
+async def test_downgrades_keep_the_conversations(tmp_path: Path) -> None:
+    """A batch rebuild of `people` on SQLite (foreign keys on) would cascade-delete every
+    conversation; migrations must alter tables in place."""
+    from sqlalchemy import text
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'd.db'}")
+    try:
+        await migrate(engine)
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO people (id, telegram_id, chat_id, paused, created_at, last_seen_at)"
+                " VALUES (1, 7, 7, false, '2026-12-06', '2026-12-06')"))
+            await conn.execute(text(
+                "INSERT INTO conversations (person_id, flow, step, data, updated_at)"
+                " VALUES (1, 'topic:digid', 'start', '{}', '2026-12-06')"))
+        for revision, previous in reversed(revisions()[1:]):
+            await migrate(engine, previous, downgrade=True)
+            async with engine.connect() as conn:
+                count = await conn.scalar(text("SELECT count(*) FROM conversations"))
+            assert count == 1, f"downgrading {revision} lost conversations"
+        await migrate(engine)
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM conversations")) == 1
+    finally:
+        await engine.dispose()

@@ -175,16 +175,34 @@ async def test_a_flood_wait_of_one_chat_does_not_hold_others() -> None:
     assert sum(fake_time.sleeps) <= TURN_WAIT
 
 
-async def test_flood_waits_for_two_chats_pause_everyone() -> None:
+async def test_flood_waits_for_three_chats_pause_everyone() -> None:
     flood = TelegramRetryAfter(METHOD, "Too Many Requests", 120)
-    sender, bot, _, fake_time = make([flood, flood])
+    sender, bot, _, fake_time = make([flood, flood, flood])
     await sender.send(1, Reply("hello"))
     await sender.send(2, Reply("hello"))
+    assert (await sender.send(4, Reply("hello"))).status is Delivery.LATER  # the 3rd 429
     calls = len(bot.calls)
-    third = await sender.send(3, Reply("hello"))  # a chat Telegram never complained about
-    assert third.status is Delivery.LATER and len(bot.calls) == calls
+    fifth = await sender.send(5, Reply("hello"))  # a chat Telegram never complained about
+    assert fifth.status is Delivery.LATER and len(bot.calls) == calls
     fake_time.now += 121
+    assert (await sender.send(5, Reply("hello"))).sent
+
+
+async def test_flood_waits_for_two_chats_are_still_their_own() -> None:
+    flood = TelegramRetryAfter(METHOD, "Too Many Requests", 120)
+    sender, _bot, _, _ = make([flood, flood])
+    await sender.send(1, Reply("hello"))
+    await sender.send(2, Reply("hello"))
     assert (await sender.send(3, Reply("hello"))).sent
+
+
+async def test_network_trouble_never_holds_a_turn_longer_than_its_wait() -> None:
+    from aiogram.exceptions import TelegramNetworkError
+
+    sender, bot, _, fake_time = make([TelegramNetworkError(METHOD, "timeout")] * 5)
+    result = await sender.send(1, Reply("hello"))
+    assert result.status is Delivery.LATER and sum(fake_time.sleeps) <= TURN_WAIT
+    assert len(bot.calls) < 5  # handed back instead of sleeping through every attempt
 
 
 async def test_a_proactive_message_is_handed_back_rather_than_waiting() -> None:

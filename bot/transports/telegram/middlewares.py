@@ -30,7 +30,9 @@ from bot.transports.telegram.replies import caller_of, deliver
 from bot.transports.telegram.sender import Sender
 
 log = logging.getLogger(__name__)
-MAX_PENDING = 6  # updates of one person being handled or waiting; more are dropped
+# Updates of one person being handled or waiting; more are dropped. Each holds one of the
+# dispatcher's concurrency slots, so this stays small.
+MAX_PENDING = 4
 FLOOD_QUIET = 5.0  # seconds without a dropped update before someone is heard again
 
 
@@ -65,7 +67,7 @@ class OnePersonAtATime(BaseMiddleware):
             return await handler(event, data)
         user, chat_id = who
         if self._over_limit(user.id):
-            return await self._drop(user, chat_id, data)
+            return await self._drop(event, user, chat_id, data)
         lock = self._locks.setdefault(user.id, asyncio.Lock())
         self._pending[user.id] = self._pending.get(user.id, 0) + 1
         try:
@@ -91,9 +93,12 @@ class OnePersonAtATime(BaseMiddleware):
             until = None
         return until is not None or self._pending.get(person, 0) >= self._max_pending
 
-    async def _drop(self, user: User, chat_id: int, data: dict[str, Any]) -> Any:
+    async def _drop(self, update: TelegramObject, user: User, chat_id: int,
+                    data: dict[str, Any]) -> Any:
         first = user.id not in self._flooding_until
         self._flooding_until[user.id] = self._clock() + self._quiet
+        if isinstance(update, Update) and update.callback_query is not None:  # stop its spinner
+            await data["sender"].acknowledge(update.callback_query.id)
         if first:
             log.warning("a person sends faster than they can be answered; dropping for now")
             chat: ChatService = data["chat"]

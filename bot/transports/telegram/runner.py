@@ -27,7 +27,7 @@ from bot.transports.telegram.sender import Sender
 log = logging.getLogger(__name__)
 # Updates handled at once. Beyond it aiogram stops fetching until a slot is free, so a
 # burst of people queues in order instead of piling onto the database pool.
-MAX_CONCURRENT_UPDATES = 64
+MAX_CONCURRENT_UPDATES = 100
 
 
 def make_bot(settings: Settings) -> Bot:

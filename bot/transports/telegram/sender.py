@@ -151,8 +151,10 @@ class Sender:
 
     async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]],
                     max_wait: float) -> SendResult:
+        deadline = self._clock() + max_wait  # all waits of all attempts together
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            if (too_long := await self._book(chat_id, max_wait)) is not None:
+            budget = max(0.0, deadline - self._clock())
+            if (too_long := await self._book(chat_id, budget)) is not None:
                 log.warning("a message for a chat must wait %.0f s: handed back", too_long)
                 return self._later(too_long)
             try:
@@ -180,7 +182,11 @@ class Sender:
                 log.error("Telegram refused a too large request: %s", exc.message)
                 return SendResult(Delivery.REFUSED, detail=exc.message)
             except (TelegramNetworkError, TelegramServerError) as exc:
+                backoff = min(2.0 ** attempt, MAX_BACKOFF)
+                if attempt == MAX_ATTEMPTS or self._clock() + backoff > deadline:
+                    log.warning("Telegram unreachable or failing (%s); handed back", exc)
+                    return self._later(backoff)
                 log.warning("Telegram unreachable or failing (%s); retrying", exc)
-                await self._sleep(min(2.0 ** attempt, MAX_BACKOFF))
+                await self._sleep(backoff)
         log.error("giving up on a message after %s attempts", MAX_ATTEMPTS)
         return self._later(MAX_BACKOFF)

@@ -16,12 +16,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, never batch mode: on SQLite a batch rebuild drops `people`, and with
+# foreign keys on, ON DELETE CASCADE would take every conversation with it.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("version", sa.Integer(), nullable=False,
-                                   server_default="0"))
+    op.add_column("people", sa.Column("version", sa.Integer(), nullable=False,
+                                      server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("people") as batch:
-        batch.drop_column("version")
+    op.drop_column("people", "version")  # SQLite 3.35+ drops a column in place
