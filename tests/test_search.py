@@ -7,13 +7,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.support import Translations
+from budget import within_budget
 
 from bot.content import contexts
 from bot.content.catalogs import BabelCatalogs, Translator
@@ -221,7 +219,6 @@ def test_results_are_ranked_limited_and_unique(index: SearchIndex) -> None:
     assert index.search("toeslag", "nl", limit=0) == []
 
 
-BUDGET = 0.2  # seconds per search: generous for a slow CI, far below what freezes a chat
 
 
 def hostile(pattern: str) -> str:
@@ -246,28 +243,6 @@ ODD = {"empty": "", "space": " ", "emoji": "🙂", "arabic question mark": "؟",
        "rtl marks": hostile("\u200fضريبة\u200e\u202e"),
        "unknown words": hostile("qwxzv plorkt huurtoeslagx ضريبهخ ገንዘብቅ "),
        "glossary words": hostile("eigen risico aanmaning beschikking toeslagpartner ")}
-
-
-@contextmanager
-def within_budget(what: str) -> Iterator[None]:
-    """Fail when the block takes longer than BUDGET; stop it at ten times that (where the
-    platform has SIGALRM), so a runaway search fails the test instead of hanging it."""
-    def stop(_signum: int, _frame: object) -> None:
-        raise TimeoutError(f"{what}: still running after {10 * BUDGET} s")
-
-    alarm = hasattr(signal, "setitimer")
-    if alarm:
-        previous = signal.signal(signal.SIGALRM, stop)
-        signal.setitimer(signal.ITIMER_REAL, 10 * BUDGET)
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        if alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    elapsed = time.perf_counter() - started
-    assert elapsed < BUDGET, f"{what}: {elapsed:.3f} s"
 
 
 @pytest.mark.parametrize("text", list(ODD.values()), ids=list(ODD))

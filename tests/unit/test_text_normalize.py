@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import random
-import signal
-import time
-from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Collection
 
 import pytest
+from budget import within_budget
 
 from bot.domain.text_normalize import (
     MAX_COMPOUND,
@@ -228,7 +226,6 @@ def test_dutch_words_inside_arabic_and_tigrinya_stay_dutch() -> None:
 
 # -- hostile input ----------------------------------------------------------------------
 
-BUDGET = 0.2  # seconds per call: generous for a slow CI, far below what backtracking took
 # Both vermog and vermogen (the stems of vermogen, vermogens), so every repetition of
 # "vermogen" splits two ways; huurtoeslag splits as itself or as huur + toeslag.
 HOSTILE_VOCABULARY = VOCABULARY | {stem_latin(w) for w in [
@@ -256,28 +253,6 @@ HOSTILE = {
     "arabic digits": "٣" * 4096,
     "rtl marks": "\u200fضريبة\u200e\u202e" * 512,
 }
-
-
-@contextmanager
-def within_budget(what: str) -> Iterator[None]:
-    """Fail when the block takes longer than BUDGET; stop it at ten times that (where the
-    platform has SIGALRM), so a runaway search fails the test instead of hanging it."""
-    def stop(_signum: int, _frame: object) -> None:
-        raise TimeoutError(f"{what}: still running after {10 * BUDGET} s")
-
-    alarm = hasattr(signal, "setitimer")
-    if alarm:
-        previous = signal.signal(signal.SIGALRM, stop)
-        signal.setitimer(signal.ITIMER_REAL, 10 * BUDGET)
-    started = time.perf_counter()
-    try:
-        yield
-    finally:
-        if alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-    elapsed = time.perf_counter() - started
-    assert elapsed < BUDGET, f"{what}: {elapsed:.3f} s"
 
 
 ODD = {"empty": "", "spaces": "   ", "arabic question marks": "؟؟؟", "ethiopic stops": "።።",
