@@ -30,10 +30,6 @@ class MemoryPeople:
         found = next((p for p in self._st.people.values() if p.telegram_id == telegram_id), None)
         return replace(found) if found else None
 
-    async def by_chat_id(self, chat_id: int) -> Person | None:
-        found = next((p for p in self._st.people.values() if p.chat_id == chat_id), None)
-        return replace(found) if found else None
-
     async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
         person = Person(self._st.next_id, telegram_id, chat_id, now, now)
         self._st.next_id += 1

@@ -47,11 +47,6 @@ class SqlPeople:
         row = await self._s.scalar(select(PersonRow).where(PersonRow.telegram_id == telegram_id))
         return _person(row) if row else None
 
-    async def by_chat_id(self, chat_id: int) -> Person | None:
-        row = await self._s.scalar(
-            select(PersonRow).where(PersonRow.chat_id == chat_id).limit(1))
-        return _person(row) if row else None
-
     async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
         row = PersonRow(telegram_id=telegram_id, chat_id=chat_id, created_at=now,
                         last_seen_at=now, paused=False)
@@ -82,18 +77,20 @@ class SqlPeople:
         await self._s.execute(delete(PersonRow).where(PersonRow.id == person_id))
 
     async def mark_unreachable(self, chat_id: int, now: datetime) -> bool:
-        result = await self._s.execute(
-            update(PersonRow)
-            .where(PersonRow.chat_id == chat_id, PersonRow.unreachable_since.is_(None))
-            .values(unreachable_since=now, version=PersonRow.version + 1)
-            .execution_options(synchronize_session=False))
-        return _rowcount(result) > 0
+        return await self._set_unreachable(chat_id, now)
 
     async def mark_reachable(self, chat_id: int) -> bool:
+        return await self._set_unreachable(chat_id, None)
+
+    async def _set_unreachable(self, chat_id: int, since: datetime | None) -> bool:
+        """One conditional UPDATE of this column alone (and the version, so a turn that read
+        the person before notices); False when it already had that state."""
+        column = PersonRow.unreachable_since
         result = await self._s.execute(
             update(PersonRow)
-            .where(PersonRow.chat_id == chat_id, PersonRow.unreachable_since.is_not(None))
-            .values(unreachable_since=None, version=PersonRow.version + 1)
+            .where(PersonRow.chat_id == chat_id,
+                   column.is_(None) if since is not None else column.is_not(None))
+            .values(unreachable_since=since, version=PersonRow.version + 1)
             .execution_options(synchronize_session=False))
         return _rowcount(result) > 0
 

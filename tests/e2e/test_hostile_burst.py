@@ -10,7 +10,7 @@ from fakes.bot_api import FakeBotAPI
 from test_resilience import quick_onboard
 from texts import seen, tr
 
-from bot.transports.telegram.middlewares import FLOOD_QUIET
+from bot.domain.flood import FLOOD_QUIET
 
 HOSTILE = [
     "vermogen" * 20 + "q",  # used to hold the event loop ~3 s in compound splitting

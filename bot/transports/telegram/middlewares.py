@@ -4,10 +4,8 @@ aiogram handles updates as concurrent tasks. Two quick taps by the same person w
 race on the same conversation row; a per-person lock keeps their order without making
 everyone else wait (the Sender may sleep to respect Telegram's per-chat limit).
 
-Someone who sends far more than can be answered (a stuck key, a script, a paste split into
-hundreds of messages) gets one friendly "slow down"; what they send while over the limit,
-and for a few seconds after, is dropped, so their backlog never holds a slot of the
-dispatcher's concurrency limit that someone else needs.
+How many updates one person may have waiting is bot.domain.flood's decision; this module
+drops what it refuses and says "slow down" once.
 
 A crash is answered here, inside the lock, so the "sorry" always comes before the answer
 to the person's next message.
@@ -25,15 +23,12 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Message, TelegramObject, Update, User
 
+from bot.domain.flood import FloodGate, Verdict
 from bot.services.chat import ChatService
 from bot.transports.telegram.replies import caller_of, deliver
 from bot.transports.telegram.sender import Sender
 
 log = logging.getLogger(__name__)
-# Updates of one person being handled or waiting; more are dropped. Each holds one of the
-# dispatcher's concurrency slots, so this stays small.
-MAX_PENDING = 4
-FLOOD_QUIET = 5.0  # seconds without a dropped update before someone is heard again
 
 
 def _sender_of(update: Update) -> tuple[User, int] | None:
@@ -51,13 +46,10 @@ def _sender_of(update: Update) -> tuple[User, int] | None:
 
 
 class OnePersonAtATime(BaseMiddleware):
-    def __init__(self, *, max_pending: int = MAX_PENDING, quiet: float = FLOOD_QUIET,
+    def __init__(self, gate: FloodGate | None = None, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._locks: dict[int, asyncio.Lock] = {}
-        self._pending: dict[int, int] = {}
-        self._flooding_until: dict[int, float] = {}
-        self._max_pending = max_pending
-        self._quiet = quiet
+        self._gate = gate or FloodGate()
         self._clock = clock
 
     async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -66,10 +58,10 @@ class OnePersonAtATime(BaseMiddleware):
         if who is None:
             return await handler(event, data)
         user, chat_id = who
-        if self._over_limit(user.id):
-            return await self._drop(event, user, chat_id, data)
+        verdict = self._gate.arrive(user.id, self._clock())
+        if verdict is not Verdict.HANDLE:
+            return await self._drop(event, user, chat_id, data, verdict)
         lock = self._locks.setdefault(user.id, asyncio.Lock())
-        self._pending[user.id] = self._pending.get(user.id, 0) + 1
         try:
             async with lock:
                 try:
@@ -79,27 +71,15 @@ class OnePersonAtATime(BaseMiddleware):
                     await self._apologise(user, chat_id, data)
                     return UNHANDLED
         finally:
-            self._pending[user.id] -= 1
-            if not self._pending[user.id]:  # forget idle people: memory stays bounded
-                del self._pending[user.id], self._locks[user.id]
+            if self._gate.done(user.id):
+                del self._locks[user.id]
 
-    def _over_limit(self, person: int) -> bool:
-        now = self._clock()
-        if len(self._flooding_until) > 10_000:  # many floods at once: forget the finished
-            self._flooding_until = {p: t for p, t in self._flooding_until.items() if t > now}
-        until = self._flooding_until.get(person)
-        if until is not None and now >= until:
-            del self._flooding_until[person]
-            until = None
-        return until is not None or self._pending.get(person, 0) >= self._max_pending
-
-    async def _drop(self, update: TelegramObject, user: User, chat_id: int,
-                    data: dict[str, Any]) -> Any:
-        first = user.id not in self._flooding_until
-        self._flooding_until[user.id] = self._clock() + self._quiet
+    @staticmethod
+    async def _drop(update: TelegramObject, user: User, chat_id: int, data: dict[str, Any],
+                    verdict: Verdict) -> Any:
         if isinstance(update, Update) and update.callback_query is not None:  # stop its spinner
             await data["sender"].acknowledge(update.callback_query.id)
-        if first:
+        if verdict is Verdict.WARN_AND_DROP:
             log.warning("a person sends faster than they can be answered; dropping for now")
             chat: ChatService = data["chat"]
             await deliver(data["sender"], chat_id, chat.slow_down(caller_of(user, chat_id)))
