@@ -168,23 +168,25 @@ def _glossary_clashes(path: Path, glossary: Glossary) -> list[str]:
     the callback data of messages already sent, so the derivation stays as it is; two terms
     that give the same id would make one of them show the other, so that is refused here.
     """
-    lines = _term_lines(path, len(glossary.terms))
-    problems = []
+    found: list[tuple[int, str]] = []  # (index of the term, what is wrong)
     words: dict[str, str] = {}
     ids: dict[str, str] = {}
-    for term, line in zip(glossary.terms, lines, strict=True):
+    for index, term in enumerate(glossary.terms):
         for word in [term.term, *term.variants]:
             key = word.lower()
             if key in words and words[key] != term.term:
-                problems.append(f"{path}:{line}: {word!r} belongs to both "
-                                f"{words[key]!r} and {term.term!r}")
+                found.append((index, f"{word!r} belongs to both {words[key]!r} and "
+                                     f"{term.term!r}"))
             words[key] = term.term
         if not term.id:
-            problems.append(f"{path}:{line}: {term.term!r} gives no id (it needs a-z or 0-9)")
+            found.append((index, f"{term.term!r} gives no id (it needs a-z or 0-9)"))
         elif ids.setdefault(term.id, term.term) != term.term:
-            problems.append(f"{path}:{line}: {term.term!r} and {ids[term.id]!r} both get the "
-                            f"glossary id {term.id!r}; change one of the terms")
-    return problems
+            found.append((index, f"{term.term!r} and {ids[term.id]!r} both get the glossary "
+                                 f"id {term.id!r}; change one of the terms"))
+    if not found:
+        return []
+    lines = _term_lines(path, len(glossary.terms))  # read again only to name the lines
+    return [f"{path}:{lines[index]}: {problem}" for index, problem in found]
 
 
 def _term_lines(path: Path, count: int) -> list[int]:

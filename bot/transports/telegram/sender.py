@@ -139,14 +139,16 @@ class Sender:
         now = self._clock()
         if (blocked := self._limiter.blocked_until(chat_id) - now) > max_wait:
             return blocked
-        if (delay := self._limiter.chat_delay(chat_id, now)) > max_wait:
+        chat_wait = self._limiter.chat_delay(chat_id, now)
+        if chat_wait > max_wait:
             self._limiter.release(chat_id)
-            return delay
-        await self._wait(delay)
-        if (delay := self._limiter.global_delay(self._clock())) > max_wait:
+            return chat_wait
+        await self._wait(chat_wait)
+        global_wait = self._limiter.global_delay(self._clock())
+        if chat_wait + global_wait > max_wait:
             self._limiter.release(chat_id, global_too=True)
-            return delay
-        await self._wait(delay)
+            return chat_wait + global_wait
+        await self._wait(global_wait)
         return None
 
     async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]],
