@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Annotated, TypeVar
 
 import typer
@@ -205,14 +206,39 @@ def roles_list() -> None:
 @content_app.command("check")
 def content_check() -> None:
     """Validate flows/, knowledge/ and locales/; exits 1 with file and line on errors."""
+    from bot.content.freshness import freshness
+
     settings = Settings()
     problems = check_content(settings.content_dir)
     for problem in problems:
         typer.echo(problem, err=True)
+    # Due re-checks are warnings: they need a person with the official page, not a red CI.
+    due = freshness(settings.content_dir, _today(settings))
+    for item in due:
+        typer.echo(f"warning: {item}", err=True)
     if problems:
         typer.echo(f"{len(problems)} problem(s) found.", err=True)
         raise typer.Exit(1)
-    typer.echo("Content is valid.")
+    typer.echo("Content is valid." + (f" {len(due)} item(s) are due for a re-check "
+                                      "(`wegwijs content freshness`)." if due else ""))
+
+
+@content_app.command("freshness")
+def content_freshness() -> None:
+    """List content checked more than 6 months ago, and facts missing next year's value."""
+    from bot.content.freshness import freshness
+
+    settings = Settings()
+    due = freshness(settings.content_dir, _today(settings))
+    for item in due:
+        typer.echo(item)
+    typer.echo(f"{len(due)} item(s) due for a re-check." if due
+               else "Everything was checked within the last 6 months.")
+
+
+def _today(settings: Settings) -> date:
+    """Today where the bot runs (its configured time zone)."""
+    return utc_now().astimezone(settings.zone).date()
 
 
 @content_app.command("diagram")

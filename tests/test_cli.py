@@ -104,3 +104,15 @@ async def test_run_serves_telegram_through_the_configured_api_url(tmp_path: Path
         assert "serving Telegram as @wegwijs_test_bot" in logs
         assert TOKEN not in logs and TOKEN.split(":")[1] not in logs
         assert not api.errors, api.dump()
+
+
+async def test_content_freshness_lists_what_is_due_without_failing(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "flows").mkdir(parents=True)
+    (content / "knowledge").mkdir()
+    (content / "flows" / "old.yaml").write_text("id: old\nlast_checked: 2020-01-01\n",
+                                                encoding="utf-8")
+    code, out, _ = await wegwijs(tmp_path, "content", "freshness",
+                                 WEGWIJS_CONTENT_DIR=str(content))
+    assert code == 0
+    assert "flows/old.yaml:2: last checked on 2020-01-01" in out and "1 item(s) due" in out

@@ -62,11 +62,14 @@ class BabelCatalogs:
     translations: dict[str, Translator]
     # Per language: (context, msgid) of entries marked fuzzy, i.e. unreviewed drafts.
     drafts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    # Per language: how many translated entries a native speaker has reviewed.
+    reviewed: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, locales_dir: Path) -> BabelCatalogs:
         translations: dict[str, Translator] = {}
         drafts: dict[str, frozenset[tuple[str, str]]] = {}
+        reviewed: dict[str, int] = {}
         for lang in languages.CODES:
             path = po_path(locales_dir, lang)
             if not path.exists():
@@ -82,13 +85,18 @@ class BabelCatalogs:
             drafts[lang] = frozenset(
                 (m.context or "", str(m.id)) for m in catalog if m.id and m.fuzzy and m.string
             )
-        return cls(translations, drafts)
+            reviewed[lang] = sum(1 for m in catalog if m.id and m.string and not m.fuzzy)
+        return cls(translations, drafts, reviewed)
 
     def translator(self, language: str) -> Translator:
         return self.translations.get(language) or self.translations[SOURCE_LANGUAGE]
 
     def has_drafts(self, language: str) -> bool:
         return bool(self.drafts.get(language))
+
+    def all_drafts(self, language: str) -> bool:
+        """Whether no text of the language has been reviewed yet (only drafts)."""
+        return self.has_drafts(language) and not self.reviewed.get(language)
 
     def is_draft(self, language: str, message: str, context: str = "") -> bool:
         return (context, message) in self.drafts.get(language, frozenset())

@@ -15,6 +15,7 @@ from bot.content.schema import (
     Category,
     Fact,
     Facts,
+    FactStatus,
     FactValue,
     Glossary,
     GlossaryTerm,
@@ -24,6 +25,7 @@ from bot.content.schema import (
     Overrides,
     Synonyms,
 )
+from bot.domain.facts import DatedValue, Reading, read
 
 OTHER_MUNICIPALITY = "other"
 M = TypeVar("M", bound=BaseModel)
@@ -130,14 +132,12 @@ class Knowledge:
     def term_by_word(self, word: str) -> GlossaryTerm | None:
         return self.words.get(" ".join(word.lower().split()))
 
-    def fact(self, fact_id: str, year: int) -> tuple[Fact, FactValue] | None:
-        """The value that applies in `year`: the newest one not after it (else the oldest)."""
+    def fact(self, fact_id: str, today: date) -> tuple[Fact, Reading] | None:
+        """What applies on `today`, and what follows soon (see bot.domain.facts.read)."""
         fact = self.facts.get(fact_id)
         if fact is None:
             return None
-        ordered = sorted(fact.values, key=lambda v: v.year)
-        applicable = [v for v in ordered if v.year <= year]
-        return fact, (applicable[-1] if applicable else ordered[0])
+        return fact, read((dated(v) for v in fact.values), today)
 
     def organisation(self, org_id: str) -> Organisation | None:
         everything = [*self.national, *(o for orgs in self.local.values() for o in orgs)]
@@ -257,3 +257,7 @@ def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:
             break
         line = node.start_mark.line + 1
     return line
+
+
+def dated(value: FactValue) -> DatedValue:
+    return DatedValue(value.starts, value.value, value.status is FactStatus.ANNOUNCED)

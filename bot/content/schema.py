@@ -69,17 +69,31 @@ class Glossary(Strict):
     terms: list[GlossaryTerm] = Field(min_length=1)
 
 
+class FactStatus(StrEnum):
+    CONFIRMED = "confirmed"  # officially fixed
+    ANNOUNCED = "announced"  # published but not final: shown as "expected"
+
+
 class FactValue(Strict):
-    year: int
+    starts: date = Field(alias="from")  # the day from which this value applies
     value: float
+    status: FactStatus
     source: HttpUrl
     last_checked: date
 
 
 class Fact(Strict):
     description: Text
-    unit: Literal["EUR", "EUR/month", "EUR/year"]
+    unit: Literal["EUR", "EUR/hour", "EUR/month", "EUR/year"]
     values: list[FactValue] = Field(min_length=1)
+
+    @field_validator("values")
+    @classmethod
+    def _one_value_a_day(cls, values: list[FactValue]) -> list[FactValue]:
+        days = [v.starts for v in values]
+        if len(set(days)) != len(days):
+            raise ValueError("two values apply from the same day")
+        return values
 
 
 class Facts(Strict):

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from babel.dates import format_date
-
 from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
 from bot.domain import languages
 from bot.domain.person import Begeleiding
 from bot.domain.questions import UNKNOWN, Step, end_months, end_years, is_valid
 from bot.domain.replies import Reply, rows
+from bot.services import dates
 from bot.services.turn import Turn, button
 
 
@@ -45,7 +44,7 @@ def privacy_notice(turn: Turn) -> str:
 
 
 def month_year(turn: Turn, when: date) -> str:
-    return format_date(when, "LLLL y", locale=turn.language)
+    return dates.month_year(turn.language, when)
 
 
 def ask(turn: Turn, step: Step, scope: str, knowledge: Knowledge) -> Reply:
@@ -85,10 +84,12 @@ def ask(turn: Turn, step: Step, scope: str, knowledge: Knowledge) -> Reply:
         case Step.END_MONTH:
             year = int((turn.conversation.data if turn.conversation else {}).get(
                 "year", turn.today.year))
-            months = [button(format_date(date(year, m, 1), "LLLL", locale=turn.language),
+            months = [button(dates.month_name(turn.language, date(year, m, 1)),
                              scope, step, str(m)) for m in end_months(year, turn.today)]
+            # Arabic names both month forms ("كانون الثاني / يناير"): two to a row fit.
             return Reply(turn.fill(_("And in which month of {year}?"), year=str(year)),
-                         (*rows(months, 3), (button(_("I don't know"), scope, step, UNKNOWN),)))
+                         (*rows(months, 2 if turn.language == "ar" else 3),
+                          (button(_("I don't know"), scope, step, UNKNOWN),)))
         case Step.CONFIRM:
             raise ValueError("the delete confirmation is asked by the privacy service")
 
@@ -107,6 +108,11 @@ def draft_notice(turn: Turn, step: Step) -> list[Reply]:
     """Said when someone picks a language whose texts are not all reviewed yet."""
     if step != Step.LANGUAGE or not turn.catalogs.has_drafts(turn.language):
         return []
+    if turn.catalogs.all_drafts(turn.language):
+        return [Reply(turn.gettext(
+            "The texts in this language are drafts that a native speaker has not checked "
+            "yet; in the topics they are marked ✎. If something is unclear, you can switch "
+            "to another language with /language."))]
     return [Reply(turn.gettext(
         "Some texts in this language are drafts that a native speaker has not checked yet; "
         "in the topics they are marked ✎. If something is unclear, you can switch to "

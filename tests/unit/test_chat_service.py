@@ -120,6 +120,17 @@ async def test_year_buttons_offer_no_past_and_months_skip_past_months(
         ["November", "December"]
 
 
+async def test_arabic_month_buttons_name_both_forms_people_know(chat: ChatService) -> None:
+    other = Caller(44, 44, "ar")
+    await chat.command(other, "start")
+    for data in ("o:lang:ar", "o:consent:yes", "o:muni:delft", "o:beg:running"):
+        await chat.button(other, data)
+    months = await chat.button(other, "o:year:2027")
+    labels = [b.label for r in months.replies for row in r.keyboard for b in row]
+    assert labels[:3] == ["كانون الثاني / يناير", "شباط / فبراير", "آذار / مارس"]
+    assert len(months.replies[-1].keyboard[0]) == 2  # two long names to a row
+
+
 async def test_a_stale_button_gets_a_polite_answer_and_the_current_step(
         chat: ChatService, store: MemoryStore) -> None:
     await onboard(chat)
@@ -272,10 +283,12 @@ async def test_text_between_year_and_month_keeps_the_chosen_year(
     assert next(iter(store.state.people.values())).begeleiding_end == date(2028, 5, 1)
 
 
-async def test_picking_tigrinya_says_once_that_some_texts_are_drafts(
+async def test_picking_tigrinya_says_once_that_its_texts_are_drafts(
         chat: ChatService, catalogs: BabelCatalogs) -> None:
+    # Every Tigrinya text is a draft until a native speaker reviews it: "the texts", not "some".
+    assert catalogs.all_drafts("ti") and not catalogs.has_drafts("ar")
     notice = catalogs.translator("ti").gettext(
-        "Some texts in this language are drafts that a native speaker has not checked yet; "
+        "The texts in this language are drafts that a native speaker has not checked yet; "
         "in the topics they are marked ✎. If something is unclear, you can switch to "
         "another language with /language.")
     await chat.command(ME, "start")

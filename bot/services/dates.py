@@ -1,0 +1,32 @@
+"""Dates in the reader's language (Babel), with the Arabic month names people know.
+
+Syrians and Iraqis name the months كانون الثاني, شباط, ...; Sudanese and Egyptians (and
+Babel's plain "ar") say يناير, فبراير, .... Arabic readers see both, so nobody has to guess.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+
+LEVANTINE = "ar_SY"
+
+
+def month_name(language: str, when: date) -> str:
+    name = format_date(when, "LLLL", locale=language)
+    if language == "ar":
+        return f"{format_date(when, 'LLLL', locale=LEVANTINE)} / {name}"
+    return name
+
+
+def month_year(language: str, when: date) -> str:
+    if language == "ar":
+        return f"{month_name(language, when)} {when.year}"
+    return format_date(when, "LLLL y", locale=language)
+
+
+def day_month_year(language: str, when: date) -> str:
+    if language == "ar":
+        return f"{when.day} {month_name(language, when)} {when.year}"
+    return format_date(when, "d MMMM y", locale=language)
