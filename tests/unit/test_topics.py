@@ -70,8 +70,11 @@ async def test_forged_topic_buttons_change_nothing(chat: ChatService) -> None:
 async def test_amounts_come_from_the_facts_file_with_their_year(chat: ChatService) -> None:
     await onboard(chat)
     await chat.button(ME, "t:toeslagen")
-    shown = await chat.button(ME, "t:toeslagen:huur")
+    await chat.button(ME, "t:toeslagen:huur")
+    shown = await chat.button(ME, "t:toeslagen:huur-rules")  # Next
     assert "per month (in 2026)" in texts(shown) and "{fact:" not in texts(shown)
+    # The clock says late November and no 2027 value is known yet: the text says so.
+    assert "the amount for 2027 is not known here yet" in texts(shown)
 
 
 async def test_a_municipality_override_replaces_the_step_text(chat: ChatService) -> None:
