@@ -42,6 +42,19 @@ async def test_menu_lists_topics_and_emergency(chat: ChatService) -> None:
     assert len([d for d in data_of(topics) if d.startswith("t:")]) == 20
 
 
+async def test_crisis_lines_are_two_taps_from_the_main_menu(chat: ChatService) -> None:
+    await onboard(chat, lang="ar")
+    await chat.command(ME, "menu")
+    emergency = await chat.button(ME, "m:emergency")
+    assert "t:gp-and-emergency:crisis" in data_of(emergency)
+    lines = texts(await chat.button(ME, "t:gp-and-emergency:crisis"))
+    for number in ("112", "113", "0800-2000", "0900-0101"):
+        assert number in lines, number
+    for name in ("Veilig Thuis", "Slachtofferhulp", "Kindertelefoon"):
+        assert name in lines, name
+    assert "You can also talk to someone" not in lines  # the Arabic text, not the English
+
+
 async def test_next_back_and_position_survive_in_the_database(
         chat: ChatService, store: MemoryStore) -> None:
     await onboard(chat)
