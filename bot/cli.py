@@ -15,6 +15,7 @@ import typer
 
 from bot import logging_setup
 from bot.content.check import check_content
+from bot.content.freshness import freshness
 from bot.domain import languages
 from bot.domain.incoming import Caller
 from bot.domain.person import Role, RoleGrant
@@ -206,28 +207,24 @@ def roles_list() -> None:
 @content_app.command("check")
 def content_check() -> None:
     """Validate flows/, knowledge/ and locales/; exits 1 with file and line on errors."""
-    from bot.content.freshness import freshness
-
     settings = Settings()
     problems = check_content(settings.content_dir)
     for problem in problems:
         typer.echo(problem, err=True)
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found.", err=True)
+        raise typer.Exit(1)
     # Due re-checks are warnings: they need a person with the official page, not a red CI.
     due = freshness(settings.content_dir, _today(settings))
     for item in due:
         typer.echo(f"warning: {item}", err=True)
-    if problems:
-        typer.echo(f"{len(problems)} problem(s) found.", err=True)
-        raise typer.Exit(1)
     typer.echo("Content is valid." + (f" {len(due)} item(s) are due for a re-check "
                                       "(`wegwijs content freshness`)." if due else ""))
 
 
 @content_app.command("freshness")
 def content_freshness() -> None:
-    """List content checked more than 6 months ago, and facts missing next year's value."""
-    from bot.content.freshness import freshness
-
+    """List content checked more than 6 months ago, and facts missing a year's value."""
     settings = Settings()
     due = freshness(settings.content_dir, _today(settings))
     for item in due:

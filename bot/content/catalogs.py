@@ -62,7 +62,7 @@ class BabelCatalogs:
     translations: dict[str, Translator]
     # Per language: (context, msgid) of entries marked fuzzy, i.e. unreviewed drafts.
     drafts: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
-    # Per language: how many translated entries a native speaker has reviewed.
+    # Per language: how many translated entries are not drafts (not fuzzy).
     reviewed: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -95,7 +95,7 @@ class BabelCatalogs:
         return bool(self.drafts.get(language))
 
     def all_drafts(self, language: str) -> bool:
-        """Whether no text of the language has been reviewed yet (only drafts)."""
+        """Whether every translated text of the language is a draft (none reviewed)."""
         return self.has_drafts(language) and not self.reviewed.get(language)
 
     def is_draft(self, language: str, message: str, context: str = "") -> bool:

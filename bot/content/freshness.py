@@ -14,17 +14,22 @@ from pathlib import Path
 
 import yaml
 
-from bot.domain.facts import next_january
+from bot.domain.facts import DatedValue, in_use, missing_year
 
 STALE_AFTER = timedelta(days=183)  # six months
 FACTS_FILE = Path("knowledge") / "facts.yaml"
 
 
 def freshness(root: Path, today: date) -> list[str]:
+    """Due re-checks as "file:line: what". A file that does not parse is skipped: content
+    check reports it."""
     files = sorted([*(root / "flows").glob("*.yaml"), *(root / "knowledge").rglob("*.yaml")])
     found: list[str] = []
     for path in files:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
         where = path.relative_to(root)
         if where == FACTS_FILE:
             found += [f"{where}:{line}: {what}" for line, what in _facts(node, today)]
@@ -54,29 +59,38 @@ def _facts(root: yaml.Node | None, today: date) -> Iterator[tuple[int, str]]:
     facts = _get(root, "facts")
     if not isinstance(facts, yaml.MappingNode):
         return
-    coming = next_january(today)
     for key, fact in facts.value:
         values = _get(fact, "values")
-        items = values.value if isinstance(values, yaml.SequenceNode) else []
-        dated = sorted(((start, v) for v in items if (start := _day(_scalar(v, "from")))),
-                       key=lambda pair: pair[0])
-        if not dated:
+        nodes = {dated: node for node in (values.value if isinstance(values, yaml.SequenceNode)
+                                          else [])
+                 if (dated := _dated(node)) is not None}
+        if not nodes:
             continue
-        line = key.start_mark.line + 1
-        # Values still in use (today's, and later ones) must be recently checked.
-        in_use = [v for i, (start, v) in enumerate(dated)
-                  if start > today or i + 1 == len(dated) or dated[i + 1][0] > today]
-        for value in in_use:
-            for checked_line, checked in _checked(value):
+        name = key.value
+        for value in in_use(nodes, today):
+            for line, checked in _checked(nodes[value]):
                 if today - checked > STALE_AFTER:
-                    yield checked_line, (f"fact {key.value}: value last checked on "
-                                         f"{checked.isoformat()}, more than 6 months ago")
-        newest = dated[-1][0]
-        if newest.year < today.year:
-            yield line, (f"fact {key.value} has no value for {today.year}: the bot says the "
-                         "amount is not known yet")
-        elif today.month >= 11 and newest < coming:
-            yield line, f"fact {key.value} has no value from {coming.isoformat()} yet"
+                    yield line, (f"fact {name}: value last checked on {checked.isoformat()}, "
+                                 "more than 6 months ago")
+            if value.announced and value.starts <= today:
+                yield (nodes[value].start_mark.line + 1,
+                       f"fact {name}: the announced value from {value.starts.isoformat()} "
+                       "applies now: confirm it (status: confirmed) or correct it")
+        if (year := missing_year(nodes, today)) is not None:
+            yield key.start_mark.line + 1, f"fact {name} has no value for {year} yet"
+
+
+def _dated(node: yaml.Node) -> DatedValue | None:
+    """A value's day, amount and status as the bot reads them; None when malformed
+    (content check reports it)."""
+    starts = _day(_scalar(node, "from"))
+    try:
+        amount = float(_scalar(node, "value") or "")
+    except ValueError:
+        return None
+    if starts is None:
+        return None
+    return DatedValue(starts, amount, _scalar(node, "status") == "announced")
 
 
 def _get(node: yaml.Node | None, name: str) -> yaml.Node | None:

@@ -15,8 +15,6 @@ from bot.content.schema import (
     Category,
     Fact,
     Facts,
-    FactStatus,
-    FactValue,
     Glossary,
     GlossaryTerm,
     Organisation,
@@ -25,7 +23,6 @@ from bot.content.schema import (
     Overrides,
     Synonyms,
 )
-from bot.domain.facts import DatedValue, Reading, read
 
 OTHER_MUNICIPALITY = "other"
 M = TypeVar("M", bound=BaseModel)
@@ -132,12 +129,8 @@ class Knowledge:
     def term_by_word(self, word: str) -> GlossaryTerm | None:
         return self.words.get(" ".join(word.lower().split()))
 
-    def fact(self, fact_id: str, today: date) -> tuple[Fact, Reading] | None:
-        """What applies on `today`, and what follows soon (see bot.domain.facts.read)."""
-        fact = self.facts.get(fact_id)
-        if fact is None:
-            return None
-        return fact, read((dated(v) for v in fact.values), today)
+    def fact(self, fact_id: str) -> Fact | None:
+        return self.facts.get(fact_id)
 
     def organisation(self, org_id: str) -> Organisation | None:
         everything = [*self.national, *(o for orgs in self.local.values() for o in orgs)]
@@ -257,7 +250,3 @@ def _line_of(node: Any, loc: tuple[int | str, ...]) -> int:
             break
         line = node.start_mark.line + 1
     return line
-
-
-def dated(value: FactValue) -> DatedValue:
-    return DatedValue(value.starts, value.value, value.status is FactStatus.ANNOUNCED)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from bot.domain.facts import FACT_REF as FACT_REF  # re-exported for content checks
+from bot.domain.facts import DatedValue
 
 # Ids end up in callback data (64 bytes): keep them short, ascii, lowercase.
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")]
@@ -81,11 +82,17 @@ class FactValue(Strict):
     source: HttpUrl
     last_checked: date
 
+    def dated(self) -> DatedValue:
+        return DatedValue(self.starts, self.value, self.status is FactStatus.ANNOUNCED)
+
 
 class Fact(Strict):
     description: Text
     unit: Literal["EUR", "EUR/hour", "EUR/month", "EUR/year"]
     values: list[FactValue] = Field(min_length=1)
+
+    def dated(self) -> list[DatedValue]:
+        return [v.dated() for v in self.values]
 
     @field_validator("values")
     @classmethod

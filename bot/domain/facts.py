@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 FACT_REF = re.compile(r"\{fact:([a-z0-9_]+)\}")
-# A value that applies within this many days is shown next to today's: from 1 November,
-# people choosing next year's health insurance see next year's eigen risico too.
+# A value that applies within this many days is mentioned beside today's: from 1 November
+# for 1 January (people choose next year's health insurance then), from 1 May for 1 July.
 UPCOMING_NOTICE = timedelta(days=61)
-# From this month on, a fact without a value for next year says that amount is not known yet.
+# From this month on, a fact without a value from 1 January says next year's is not known
+# yet: the same 61 days before 1 January.
 NEXT_YEAR_NOTICE_MONTH = 11
 
 
@@ -33,27 +34,40 @@ class Reading:
 
     current: DatedValue | None  # the value that applies today (None: only future values)
     upcoming: DatedValue | None  # the next value, when it applies soon (or nothing applies yet)
-    # A year whose amount the facts file does not know yet: this year (the newest value
-    # started in an earlier year), or, from 1 November, next year (nothing from 1 January).
-    unknown_year: int | None = None
+    missing_year: int | None = None  # see missing_year()
 
 
-def read(values: Iterable[DatedValue], today: date) -> Reading:
+def reading_on(values: Iterable[DatedValue], today: date) -> Reading:
     ordered = sorted(values, key=lambda v: v.starts)
     past = [v for v in ordered if v.starts <= today]
     future = [v for v in ordered if v.starts > today]
     current = past[-1] if past else None
     upcoming = future[0] if future else None
-    if current is None:
-        return Reading(None, upcoming)
-    if upcoming is not None and upcoming.starts - today > UPCOMING_NOTICE:
+    if current is not None and upcoming is not None and upcoming.starts - today > UPCOMING_NOTICE:
         upcoming = None
-    unknown = None
-    if current.starts.year < today.year and upcoming is None:
-        unknown = today.year
-    elif today.month >= NEXT_YEAR_NOTICE_MONTH and not future:
-        unknown = today.year + 1
-    return Reading(current, upcoming, unknown)
+    return Reading(current, upcoming, missing_year(ordered, today))
+
+
+def missing_year(values: Iterable[DatedValue], today: date) -> int | None:
+    """A year whose amount the facts file does not know, and should: this year, when the
+    value in force started in an earlier year (amounts change every January), or, from
+    1 November, next year, when no value starts by 1 January."""
+    ordered = sorted(values, key=lambda v: v.starts)
+    past = [v for v in ordered if v.starts <= today]
+    if past and past[-1].starts.year < today.year:
+        return today.year
+    coming = next_january(today)
+    if today.month >= NEXT_YEAR_NOTICE_MONTH and not any(
+            today < v.starts <= coming for v in ordered):
+        return coming.year
+    return None
+
+
+def in_use(values: Iterable[DatedValue], today: date) -> list[DatedValue]:
+    """The value in force today and every later one: what must still be right."""
+    ordered = sorted(values, key=lambda v: v.starts)
+    past = [v for v in ordered if v.starts <= today]
+    return past[-1:] + [v for v in ordered if v.starts > today]
 
 
 def next_january(today: date) -> date:

@@ -1,59 +1,69 @@
-"""Dated facts (knowledge/facts.yaml) rendered in the reader's language via Babel."""
+"""Dated facts (knowledge/facts.yaml) rendered in the reader's language via Babel.
+
+An amount sits inside a sentence ("It is {fact:eigen_risico} for each adult"), so it is
+said short, with when it applies; what else the reader should know about it (a new value
+soon, a year the facts file does not know yet) becomes a note below the step's text.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
 
 from babel import Locale
 from babel.numbers import format_currency
 
-from bot.content.knowledge import Knowledge
 from bot.content.schema import Fact
-from bot.domain.facts import DatedValue
+from bot.domain.facts import DatedValue, reading_on
+from bot.domain.replies import escape
 from bot.services.dates import day_month_year
 from bot.services.turn import Turn
 
 
-def render_fact(turn: Turn, knowledge: Knowledge, fact_id: str) -> str | None:
-    """The amount that applies today, said with when it applies, and the next amount when
-    it starts soon ("€ 385 per year (in 2026); from 1 January 2027: € 400 per year")."""
-    found = knowledge.fact(fact_id, turn.today)
-    if found is None:
-        return None
-    fact, reading = found
-    _ = turn.gettext
-    if reading.current is None:  # only announced or future values: say when they start
-        assert reading.upcoming is not None
-        return _starting(turn, fact, reading.upcoming)
-    current = reading.current
-    amount = _amount(turn, fact, current.value)
-    if reading.unknown_year == turn.today.year:
-        return turn.fill(_("{amount} (since {date}; the amount for {year} is not known here "
-                           "yet: check the official website)"), amount=amount,
-                         date=day_month_year(turn.language, current.starts),
-                         year=str(reading.unknown_year))
-    if current.starts.month == 1 and current.starts.day == 1:
-        # The year makes clear which rule this is; amounts change every January or July.
-        text = turn.fill(_("{amount} (in {year})"), amount=amount, year=str(current.starts.year))
-    else:
-        text = turn.fill(_("{amount} (from {date})"), amount=amount,
-                         date=day_month_year(turn.language, current.starts))
-    if reading.unknown_year is not None:  # next year's amount: people choose insurance now
-        return turn.fill(_("{now}; the amount for {year} is not known here yet"), now=text,
-                         year=str(reading.unknown_year))
-    if reading.upcoming is None:
-        return text
-    nxt = reading.upcoming
-    template = (_("{now}; expected from {date}: {amount}") if nxt.announced
-                else _("{now}; from {date}: {amount}"))
-    return turn.fill(template, now=text, date=day_month_year(turn.language, nxt.starts),
-                     amount=_amount(turn, fact, nxt.value))
+@dataclass
+class RenderedFact:
+    inline: str  # replaces the placeholder
+    notes: list[str] = field(default_factory=list)  # said once below the text
 
 
-def _starting(turn: Turn, fact: Fact, value: DatedValue) -> str:
+def render_fact(turn: Turn, fact: Fact) -> RenderedFact:
+    """E.g. inline "€385 per year (in 2026)", notes ["From 1 January 2027: €400 per year
+    instead of €385 per year."] from 1 November."""
     _ = turn.gettext
-    template = (_("{amount} (expected from {date})") if value.announced
-                else _("{amount} (from {date})"))
-    return turn.fill(template, amount=_amount(turn, fact, value.value),
-                     date=day_month_year(turn.language, value.starts))
+    reading = reading_on(fact.dated(), turn.today)
+    shown = reading.current or reading.upcoming
+    assert shown is not None  # a fact has at least one value (schema)
+    rendered = RenderedFact(_when(turn, fact, shown))
+    if reading.current is not None and reading.upcoming is not None:
+        nxt = reading.upcoming
+        template = (_("Expected from {date}: {new} instead of {old}.") if nxt.announced
+                    else _("From {date}: {new} instead of {old}."))
+        rendered.notes.append(turn.compose(
+            template, date=escape(day_month_year(turn.language, nxt.starts)),
+            new=_amount(turn, fact, nxt.value), old=_amount(turn, fact, reading.current.value)))
+    if reading.missing_year is not None:
+        rendered.notes.append(turn.fill(
+            _("We do not know the amounts for {year} yet: check the official website."),
+            year=str(reading.missing_year)))
+    return rendered
+
+
+def _when(turn: Turn, fact: Fact, value: DatedValue) -> str:
+    """The amount with when it applies: the year for a January value, else the date."""
+    _ = turn.gettext
+    amount = _amount(turn, fact, value.value)
+    if _is_new_year(value.starts):
+        template = _("{amount} (expected for {year})") if value.announced else _(
+            "{amount} (in {year})")
+        return turn.compose(template, amount=amount, year=str(value.starts.year))
+    template = _("{amount} (expected from {date})") if value.announced else _(
+        "{amount} (from {date})")
+    return turn.compose(template, amount=amount,
+                        date=escape(day_month_year(turn.language, value.starts)))
+
+
+def _is_new_year(day: date) -> bool:
+    return day.month == 1 and day.day == 1
 
 
 def _amount(turn: Turn, fact: Fact, value: float) -> str:
@@ -61,8 +71,8 @@ def _amount(turn: Turn, fact: Fact, value: float) -> str:
     pattern = Locale.parse(turn.language).currency_formats["standard"].pattern
     if value.is_integer():  # "€ 385", not "€ 385,00"
         pattern = pattern.replace(".00", "")
-    text = format_currency(value, "EUR", format=pattern, locale=turn.language,
-                           currency_digits=False)
+    number = escape(format_currency(value, "EUR", format=pattern, locale=turn.language,
+                                    currency_digits=False))
     per = {"EUR/hour": _("{amount} per hour"), "EUR/month": _("{amount} per month"),
            "EUR/year": _("{amount} per year")}.get(fact.unit)
-    return turn.fill(per, amount=text) if per else text
+    return turn.compose(per, amount=number) if per else number

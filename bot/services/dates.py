@@ -1,7 +1,8 @@
 """Dates in the reader's language (Babel), with the Arabic month names people know.
 
 Syrians and Iraqis name the months كانون الثاني, شباط, ...; Sudanese and Egyptians (and
-Babel's plain "ar") say يناير, فبراير, .... Arabic readers see both, so nobody has to guess.
+Babel's plain "ar") say يناير, فبراير, .... Arabic readers see both, so nobody has to guess,
+written as the Arabic catalog writes them: "يناير/كانون الثاني".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ LEVANTINE = "ar_SY"
 def month_name(language: str, when: date) -> str:
     name = format_date(when, "LLLL", locale=language)
     if language == "ar":
-        return f"{format_date(when, 'LLLL', locale=LEVANTINE)} / {name}"
+        return f"{name}/{format_date(when, 'LLLL', locale=LEVANTINE)}"
     return name
 
 

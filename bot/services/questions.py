@@ -86,7 +86,7 @@ def ask(turn: Turn, step: Step, scope: str, knowledge: Knowledge) -> Reply:
                 "year", turn.today.year))
             months = [button(dates.month_name(turn.language, date(year, m, 1)),
                              scope, step, str(m)) for m in end_months(year, turn.today)]
-            # Arabic names both month forms ("كانون الثاني / يناير"): two to a row fit.
+            # Arabic names both month forms ("يناير/كانون الثاني"): two to a row fit.
             return Reply(turn.fill(_("And in which month of {year}?"), year=str(year)),
                          (*rows(months, 2 if turn.language == "ar" else 3),
                           (button(_("I don't know"), scope, step, UNKNOWN),)))

@@ -145,7 +145,7 @@ class Topics:
         elif step.text:
             text = self._t(turn, contexts.step_text(flow.id, step_id), step.text).strip()
         if text:
-            text = fill_facts(text, lambda fact_id: render_fact(turn, self._knowledge, fact_id))
+            text = self._with_facts(turn, text)
         if step.kind == "organisations" and step.category is not None:
             text = "\n\n".join(p for p in (text, self._organisations(turn, step)) if p)
         elif step.kind == "glossary" and step.term:
@@ -153,6 +153,22 @@ class Topics:
             if term is not None:
                 text = "\n\n".join(p for p in (text, self.term_reply(turn, term).text) if p)
         return text or escape(self.title(turn, flow))  # titles are plain text
+
+    def _with_facts(self, turn: Turn, text: str) -> str:
+        """Amounts filled in; what else to know about them (a change soon, a year not
+        known yet) follows the text once, however many amounts share the note."""
+        notes: list[str] = []
+
+        def render(fact_id: str) -> str | None:
+            fact = self._knowledge.fact(fact_id)
+            if fact is None:
+                return None
+            rendered = render_fact(turn, fact)
+            notes.extend(n for n in rendered.notes if n not in notes)
+            return rendered.inline
+
+        text = fill_facts(text, render)
+        return "\n\n".join([text, "\n".join(notes)]) if notes else text
 
     def _organisations(self, turn: Turn, step: Step) -> str:
         assert step.category is not None

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from bot.domain import languages
 from bot.domain.actions import Action
-from bot.domain.bidi import isolate
+from bot.domain.bidi import FSI, PDI, isolate
 from bot.domain.incoming import Caller
 from bot.domain.person import Person
 from bot.domain.questions import Conversation
@@ -45,6 +45,13 @@ class Turn:
     def fill(self, template: str, **values: str) -> str:
         """Format a translated template; values are escaped and, in RTL text, isolated."""
         return template.format(**{k: self.value(v) for k, v in values.items()})
+
+    def compose(self, template: str, **fragments: str) -> str:
+        """Format a translated template with fragments that are already rendered (and
+        escaped): each is isolated in RTL text, none is escaped twice."""
+        if languages.is_rtl(self.language):
+            fragments = {k: f"{FSI}{v}{PDI}" for k, v in fragments.items()}
+        return template.format(**fragments)
 
     def value(self, text: str) -> str:
         """A name, word or number placed in a message: escaped, and isolated in RTL text."""

@@ -9,7 +9,7 @@ from memory_store import MemoryStore
 from bot.content import contexts
 from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
-from bot.content.schema import Category
+from bot.content.schema import Category, Flow
 from bot.domain.bidi import strip_controls
 from bot.domain.incoming import Caller
 from bot.domain.replies import Outcome, escape
@@ -42,7 +42,8 @@ async def test_menu_lists_topics_and_emergency(chat: ChatService) -> None:
     assert len([d for d in data_of(topics) if d.startswith("t:")]) == 20
 
 
-async def test_crisis_lines_are_two_taps_from_the_main_menu(chat: ChatService) -> None:
+async def test_crisis_lines_are_two_taps_from_the_main_menu(
+        chat: ChatService, flows: dict[str, Flow], catalogs: BabelCatalogs) -> None:
     await onboard(chat, lang="ar")
     await chat.command(ME, "menu")
     emergency = await chat.button(ME, "m:emergency")
@@ -52,7 +53,10 @@ async def test_crisis_lines_are_two_taps_from_the_main_menu(chat: ChatService) -
         assert number in lines, number
     for name in ("Veilig Thuis", "Slachtofferhulp", "Kindertelefoon"):
         assert name in lines, name
-    assert "You can also talk to someone" not in lines  # the Arabic text, not the English
+    step = flows["gp-and-emergency"].steps["crisis"]
+    arabic = catalogs.translator("ar").pgettext(contexts.step_text("gp-and-emergency", "crisis"),
+                                                step.text or "")
+    assert arabic != step.text and strip_controls(arabic).split("\n")[0] in lines
 
 
 async def test_next_back_and_position_survive_in_the_database(
@@ -86,8 +90,6 @@ async def test_amounts_come_from_the_facts_file_with_their_year(chat: ChatServic
     await chat.button(ME, "t:toeslagen:huur")
     shown = await chat.button(ME, "t:toeslagen:huur-rules")  # Next
     assert "per month (in 2026)" in texts(shown) and "{fact:" not in texts(shown)
-    # The clock says late November and no 2027 value is known yet: the text says so.
-    assert "the amount for 2027 is not known here yet" in texts(shown)
 
 
 async def test_a_municipality_override_replaces_the_step_text(chat: ChatService) -> None:
