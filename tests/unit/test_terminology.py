@@ -213,12 +213,12 @@ def list_problems(terms: dict[str, Term]) -> list[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_term_list_is_well_formed(language: str) -> None:
     terms = load_terms(language)
-    assert len(terms) >= 40
+    assert len(terms) >= 40  # the key terms issue 7 asked for, not a few examples
     problems = list_problems(terms)
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", ["ar", "ti"])
 def test_term_lists_cover_the_same_terms(language: str) -> None:
     assert set(load_terms(language)) == set(load_terms("nl"))
 
