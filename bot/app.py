@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
 from bot.content.search import SearchIndex
+from bot.scheduling.ticks import start_scheduler
 from bot.services.chat import ChatService, utc_now
+from bot.services.outbox import Drainer, OutboxTransport
 from bot.services.reachability import Reachability
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -26,6 +29,25 @@ class App:
     knowledge: Knowledge
     chat: ChatService
     reachability: Reachability
+
+    @asynccontextmanager
+    async def background(self, transport: OutboxTransport) -> AsyncIterator[Drainer]:
+        """What runs beside the conversations, for every transport: the outbox drainer
+        (delivering through `transport`) and the scheduler's ticks."""
+        settings = self.settings
+        drainer = Drainer(self.uow, transport, utc_now, settings.zone, settings.quiet,
+                          idle_seconds=settings.tick_seconds)
+        stop_listening = self.uow.on_outbox_commit(drainer.wake)
+        task = asyncio.create_task(drainer.run(), name="outbox-drainer")
+        scheduler = start_scheduler(self.uow, settings.tick_seconds, drainer)
+        try:
+            yield drainer
+        finally:
+            scheduler.shutdown(wait=False)
+            stop_listening()
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
 
 @asynccontextmanager

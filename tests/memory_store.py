@@ -8,9 +8,22 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from bot.domain import outbox
 from bot.domain.person import Person, RoleGrant
 from bot.domain.questions import Conversation
 from bot.services.ports import StaleWrite
+
+
+@dataclass
+class OutboxEntry:
+    id: int
+    message: outbox.Outgoing
+    not_before: datetime
+    status: outbox.Status = outbox.Status.PENDING
+    attempts: int = 0
+    claimed_until: datetime | None = None
+    error: str | None = None
+    ended_at: datetime | None = None
 
 
 @dataclass
@@ -18,6 +31,7 @@ class MemoryState:
     people: dict[int, Person] = field(default_factory=dict)
     conversations: dict[int, Conversation] = field(default_factory=dict)
     roles: list[RoleGrant] = field(default_factory=list)
+    outbox: list[OutboxEntry] = field(default_factory=list)
     next_id: int = 1
     commits: int = 0
 
@@ -46,6 +60,7 @@ class MemoryPeople:
     async def delete(self, person_id: int) -> None:
         self._st.people.pop(person_id, None)
         self._st.conversations.pop(person_id, None)
+        self._st.outbox = [e for e in self._st.outbox if e.message.recipient_id != person_id]
 
     async def mark_unreachable(self, chat_id: int, now: datetime) -> bool:
         return self._set_reachability(chat_id, now)
@@ -113,6 +128,87 @@ class MemoryRoles:
         self._st.roles = [r for r in self._st.roles if r.telegram_id != telegram_id]
 
 
+class MemoryOutbox:
+    """The same rules as SqlOutbox, on a list."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._st = state
+        self.added = 0
+
+    async def add(self, message: outbox.Outgoing, now: datetime) -> bool:
+        if any(e.message.key == message.key for e in self._st.outbox):
+            return False
+        self._st.outbox.append(OutboxEntry(self._st.next_id, message, message.not_before or now))
+        self._st.next_id += 1
+        self.added += 1
+        return True
+
+    async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
+        due = sorted((e for e in self._st.outbox if e.status is outbox.Status.PENDING
+                      and e.not_before <= now
+                      and (e.claimed_until is None or e.claimed_until < now)),
+                     key=lambda e: (e.not_before, e.id))[:limit]
+        found = []
+        for entry in due:
+            person = self._st.people[entry.message.recipient_id]
+            entry.claimed_until = now + outbox.CLAIM_LEASE
+            found.append(outbox.Due(entry.id, person.chat_id, entry.message.kind,
+                                    entry.message.proactive, entry.message.message,
+                                    entry.attempts, person.paused,
+                                    person.unreachable_since is not None))
+        return found
+
+    def _entry(self, row_id: int) -> OutboxEntry:
+        return next(e for e in self._st.outbox if e.id == row_id)
+
+    async def end(self, row_id: int, status: outbox.Status, now: datetime,
+                  error: str | None = None) -> None:
+        entry = self._entry(row_id)
+        entry.status, entry.ended_at, entry.claimed_until, entry.error = status, now, None, error
+        entry.attempts += status is not outbox.Status.SKIPPED
+
+    async def retry(self, row_id: int, at: datetime, *, attempted: bool,
+                    error: str | None = None) -> None:
+        entry = self._entry(row_id)
+        entry.not_before, entry.claimed_until = at, None
+        entry.attempts += int(attempted)
+        entry.error = error or entry.error
+
+    async def next_due(self) -> datetime | None:
+        return min((e.not_before for e in self._st.outbox
+                    if e.status is outbox.Status.PENDING), default=None)
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        for e in self._st.outbox:
+            key = (e.message.kind.value, e.status.value)
+            found[key] = found.get(key, 0) + 1
+        return found
+
+    async def failed(self, limit: int = 50) -> list[outbox.Ended]:
+        return [self._ended(e) for e in self._st.outbox
+                if e.status is outbox.Status.FAILED][:limit]
+
+    async def of(self, recipient_id: int) -> list[outbox.Ended]:
+        return [self._ended(e) for e in self._st.outbox
+                if e.message.recipient_id == recipient_id]
+
+    @staticmethod
+    def _ended(e: OutboxEntry) -> outbox.Ended:
+        return outbox.Ended(e.id, e.message.recipient_id, e.message.kind, e.attempts, e.error,
+                            e.ended_at, e.status,
+                            e.message.message.text if e.status is outbox.Status.PENDING
+                            else None)
+
+    async def purge_ended(self, before: datetime) -> int:
+        keep = [e for e in self._st.outbox
+                if e.status is outbox.Status.PENDING or e.ended_at is None
+                or e.ended_at >= before]
+        purged = len(self._st.outbox) - len(keep)
+        self._st.outbox = keep
+        return purged
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -124,6 +220,7 @@ class MemoryUnitOfWork:
         self.people = MemoryPeople(self._work)
         self.conversations = MemoryConversations(self._work)
         self.roles = MemoryRoles(self._work)
+        self.outbox = MemoryOutbox(self._work)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -8,7 +8,7 @@ from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services import privacy
+from bot.services import outbox, privacy
 from bot.services.chat import utc_now
 from bot.services.ports import UnitOfWorkFactory
 
@@ -19,12 +19,24 @@ async def retention_tick(uow_factory: UnitOfWorkFactory) -> None:
     forgotten = await privacy.purge_unconsented(uow_factory, utc_now())
     if forgotten:
         log.info("retention: forgot %s people who never agreed to the privacy notice", forgotten)
+    purged = await outbox.purge_ended(uow_factory, utc_now())
+    if purged:
+        log.info("retention: removed %s ended outbox rows", purged)
 
 
-def start_scheduler(uow_factory: UnitOfWorkFactory, tick_seconds: float) -> AsyncIOScheduler:
+async def outbox_tick(drainer: outbox.Drainer) -> None:
+    """Rows written by another process, or due after downtime: the commit that wrote them
+    woke no drainer here."""
+    drainer.wake()
+
+
+def start_scheduler(uow_factory: UnitOfWorkFactory, tick_seconds: float,
+                    drainer: outbox.Drainer) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(retention_tick, "interval", seconds=tick_seconds, id="retention",
-                      args=[uow_factory], coalesce=True, max_instances=1,
-                      replace_existing=True, misfire_grace_time=int(tick_seconds) + 60)
+    every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
+             "max_instances": 1, "replace_existing": True,
+             "misfire_grace_time": int(tick_seconds) + 60}
+    scheduler.add_job(retention_tick, id="retention", args=[uow_factory], **every)
+    scheduler.add_job(outbox_tick, id="outbox", args=[drainer], **every)
     scheduler.start()
     return scheduler

@@ -49,6 +49,11 @@ async def export(turn: Turn) -> Outcome:
         "conversation": _conversation(turn.conversation),
         "roles": [{"role": r.role.value, "municipality": r.municipality,
                    "granted_at": _iso(r.granted_at)} for r in roles],
+        # What the bot sends or sent you on its own or from others: content only while
+        # it waits to be sent.
+        "messages_to_you": [{"kind": m.kind.value, "status": m.status.value,
+                             "attempts": m.attempts, "ended_at": _iso(m.ended_at),
+                             "text": m.text} for m in await turn.uow.outbox.of(person.id)],
     }
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     return Outcome([Reply(_("Here is everything Wegwijs stores about you."),

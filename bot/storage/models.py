@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -72,3 +73,28 @@ class RoleRow(Base):
     role: Mapped[str] = mapped_column(String(20))
     municipality: Mapped[str] = mapped_column(String(40))
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxRow(Base):
+    """A message to send: to someone other than the person whose update wrote it, or on the
+    bot's own initiative (bot.domain.outbox). `body` is emptied once the row has ended."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                              index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    proactive: Mapped[bool] = mapped_column(Boolean)
+    body: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(160), unique=True)  # idempotency
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Taken by a drainer until then; a drainer that died lets it go when it passes.
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))  # Telegram's reason, no content
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)

@@ -65,6 +65,10 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Personal("conversations", "person_id", PersonKey.PEOPLE_ID, "conversation",
              Retention.WITH_PERSON),
     Personal("roles", "telegram_id", PersonKey.TELEGRAM_ID, "roles", Retention.UNTIL_REVOKED),
+    # Messages waiting to be sent to the person; an ended row keeps no content, and its
+    # bookkeeping goes after services.outbox.ENDED_RETENTION.
+    Personal("outbox", "recipient_id", PersonKey.PEOPLE_ID, "messages_to_you",
+             Retention.WITH_PERSON),
 )
 
 

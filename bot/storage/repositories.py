@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain import outbox
 from bot.domain.person import Begeleiding, Person, Role, RoleGrant
 from bot.domain.questions import Conversation
 from bot.services.ports import StaleWrite
-from bot.storage.models import ConversationRow, PersonRow, RoleRow
+from bot.storage.models import ConversationRow, OutboxRow, PersonRow, RoleRow
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -74,6 +76,7 @@ class SqlPeople:
     async def delete(self, person_id: int) -> None:
         # Explicit child delete: SQLite enforces ON DELETE CASCADE only with the pragma on.
         await self._s.execute(delete(ConversationRow).where(ConversationRow.person_id == person_id))
+        await self._s.execute(delete(OutboxRow).where(OutboxRow.recipient_id == person_id))
         await self._s.execute(delete(PersonRow).where(PersonRow.id == person_id))
 
     async def mark_unreachable(self, chat_id: int, now: datetime) -> bool:
@@ -175,3 +178,103 @@ class SqlRoles:
 
     async def delete_all_of(self, telegram_id: int) -> None:
         await self._s.execute(delete(RoleRow).where(RoleRow.telegram_id == telegram_id))
+
+
+class SqlOutbox:
+    """Rows of the outbox. Claiming takes due rows for a while (a lease), so several
+    drainers, even in several processes, never send the same row at once; on PostgreSQL
+    the rows another drainer is claiming are skipped (FOR UPDATE SKIP LOCKED)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+        self.added = 0  # rows written in this unit of work: the drainer is woken after commit
+
+    async def add(self, message: outbox.Outgoing, now: datetime) -> bool:
+        """Write the row unless its key exists (the same event handled twice): True if new."""
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(OutboxRow).values(
+            recipient_id=message.recipient_id, kind=message.kind.value,
+            proactive=message.proactive, body=message.message.dumps(), key=message.key,
+            status=outbox.Status.PENDING.value, not_before=message.not_before or now,
+            attempts=0, created_at=now).on_conflict_do_nothing(index_elements=["key"])
+        added = _rowcount(await self._s.execute(statement)) > 0
+        self.added += added
+        return added
+
+    async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
+        """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient."""
+        rows = (await self._s.execute(
+            select(OutboxRow, PersonRow.chat_id, PersonRow.paused, PersonRow.unreachable_since)
+            .join(PersonRow, PersonRow.id == OutboxRow.recipient_id)
+            .where(OutboxRow.status == outbox.Status.PENDING.value,
+                   OutboxRow.not_before <= now,
+                   or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now))
+            .order_by(OutboxRow.not_before, OutboxRow.id)
+            .limit(limit)
+            .with_for_update(of=OutboxRow, skip_locked=True))).all()
+        if not rows:
+            return []
+        await self._s.execute(
+            update(OutboxRow).where(OutboxRow.id.in_([r[0].id for r in rows]))
+            .values(claimed_until=now + outbox.CLAIM_LEASE)
+            .execution_options(synchronize_session=False))
+        return [outbox.Due(row.id, chat_id, outbox.Kind(row.kind), row.proactive,
+                           outbox.Message.loads(row.body), row.attempts, paused,
+                           unreachable is not None)
+                for row, chat_id, paused, unreachable in rows]
+
+    async def end(self, row_id: int, status: outbox.Status, now: datetime,
+                  error: str | None = None) -> None:
+        """Sent, failed, unreachable or skipped: the content goes, the bookkeeping stays."""
+        await self._s.execute(
+            update(OutboxRow).where(OutboxRow.id == row_id)
+            .values(status=status.value, ended_at=now, claimed_until=None, body="{}",
+                    attempts=OutboxRow.attempts + int(status is not outbox.Status.SKIPPED),
+                    error=error[:200] if error else None)
+            .execution_options(synchronize_session=False))
+
+    async def retry(self, row_id: int, at: datetime, *, attempted: bool,
+                    error: str | None = None) -> None:
+        """Back to pending from `at`: after a failed try (`attempted`), or held (quiet hours)."""
+        await self._s.execute(
+            update(OutboxRow).where(OutboxRow.id == row_id)
+            .values(not_before=at, claimed_until=None,
+                    attempts=OutboxRow.attempts + int(attempted),
+                    error=error[:200] if error else OutboxRow.error)
+            .execution_options(synchronize_session=False))
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row becomes due (to sleep until then)."""
+        found = await self._s.scalar(select(func.min(OutboxRow.not_before))
+                                     .where(OutboxRow.status == outbox.Status.PENDING.value))
+        return _utc(found)
+
+    async def counts(self) -> dict[tuple[str, str], int]:
+        """(kind, status) → rows."""
+        rows = await self._s.execute(select(OutboxRow.kind, OutboxRow.status, func.count())
+                                     .group_by(OutboxRow.kind, OutboxRow.status))
+        return {(kind, status): int(n) for kind, status, n in rows}
+
+    async def failed(self, limit: int = 50) -> list[outbox.Ended]:
+        rows = await self._s.scalars(
+            select(OutboxRow).where(OutboxRow.status == outbox.Status.FAILED.value)
+            .order_by(OutboxRow.ended_at.desc()).limit(limit))
+        return [outbox.Ended(r.id, r.recipient_id, outbox.Kind(r.kind), r.attempts, r.error,
+                             _utc(r.ended_at)) for r in rows]
+
+    async def of(self, recipient_id: int) -> list[outbox.Ended]:
+        """Every row addressed to the person (for /mydata): bookkeeping, and pending content."""
+        rows = await self._s.scalars(select(OutboxRow).where(
+            OutboxRow.recipient_id == recipient_id).order_by(OutboxRow.id))
+        return [outbox.Ended(r.id, r.recipient_id, outbox.Kind(r.kind), r.attempts, r.error,
+                             _utc(r.ended_at), outbox.Status(r.status),
+                             None if r.status != outbox.Status.PENDING.value
+                             else outbox.Message.loads(r.body).text) for r in rows]
+
+    async def purge_ended(self, before: datetime) -> int:
+        result = await self._s.execute(
+            delete(OutboxRow).where(OutboxRow.status != outbox.Status.PENDING.value,
+                                    OutboxRow.ended_at < before)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result)

@@ -10,13 +10,14 @@ holds a pooled connection while it waits).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.storage.repositories import SqlConversations, SqlPeople, SqlRoles
+from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
 
 # A unit of work opened inside another in the same task would wait for itself on SQLite.
 # (Tasks started inside one inherit the variable, hence the task it was set in.)
@@ -28,11 +29,13 @@ class SqlUnitOfWork:
     people: SqlPeople
     conversations: SqlConversations
     roles: SqlRoles
+    outbox: SqlOutbox
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
-                 writer: asyncio.Lock | None) -> None:
+                 writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
         self._factory = factory
         self._writer = writer
+        self._after_outbox = after_outbox
 
     async def __aenter__(self) -> Self:
         task = asyncio.current_task()
@@ -45,6 +48,7 @@ class SqlUnitOfWork:
         self.people = SqlPeople(self._session)
         self.conversations = SqlConversations(self._session)
         self.roles = SqlRoles(self._session)
+        self.outbox = SqlOutbox(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -63,12 +67,25 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         await self._session.commit()
+        if self.outbox.added:  # a relay must feel instant: no waiting for the next tick
+            self.outbox.added = 0
+            self._after_outbox()
 
 
 class SqlUnitOfWorkFactory:
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after each commit that wrote outbox rows; returns the undo."""
+        self._outbox_listeners.append(listener)
+        return lambda: self._outbox_listeners.remove(listener)
+
+    def _outbox_committed(self) -> None:
+        for listener in list(self._outbox_listeners):
+            listener()
 
     def __call__(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self._sessions, self._writer)
+        return SqlUnitOfWork(self._sessions, self._writer, self._outbox_committed)

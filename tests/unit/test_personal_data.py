@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
 from bot.content.search import SearchIndex
+from bot.domain import outbox
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.services.chat import ChatService
@@ -128,7 +129,7 @@ async def onboard(chat: ChatService, caller: Caller) -> None:
         await chat.button(caller, answer)
 
 
-async def seed(chat: ChatService, roles: RolesService, caller: Caller, *,
+async def seed(chat: ChatService, roles: RolesService, caller: Caller, database: Database, *,
                consent: bool = True) -> None:
     """Put data about `caller` in every personal table (extend it with each new table)."""
     if consent:
@@ -138,6 +139,12 @@ async def seed(chat: ChatService, roles: RolesService, caller: Caller, *,
         await chat.command(caller, "start")
         await chat.button(caller, "o:lang:en")  # people, conversations: the consent question
     await roles.grant(caller.telegram_id, Role.SLEUTELPERSOON, "leiden")  # roles
+    person_id = (await ids_of(database, caller))[PersonKey.PEOPLE_ID]
+    async with database.uow() as uow:  # outbox: a message waiting for them
+        await uow.outbox.add(outbox.Outgoing(person_id, outbox.Kind.NOTIFICATION,
+                                             outbox.Message("A question is waiting."),
+                                             f"seed-{caller.telegram_id}"), datetime.now(UTC))
+        await uow.commit()
 
 
 async def ids_of(database: Database, caller: Caller) -> dict[PersonKey, int]:
@@ -177,7 +184,7 @@ def roles(database: Database, knowledge: Knowledge, clock: Clock) -> RolesServic
 
 async def test_every_personal_table_is_exported_by_mydata(
         sql_chat: ChatService, roles: RolesService, database: Database) -> None:
-    await seed(sql_chat, roles, ME)
+    await seed(sql_chat, roles, ME, database)
     ids = await ids_of(database, ME)
     outcome = await sql_chat.command(ME, "mydata")
     [document] = [r.document for r in outcome.replies if r.document is not None]
@@ -193,8 +200,8 @@ async def test_every_personal_table_is_exported_by_mydata(
 
 async def test_delete_erases_every_personal_table_and_only_the_callers_rows(
         sql_chat: ChatService, roles: RolesService, database: Database) -> None:
-    await seed(sql_chat, roles, OTHER)
-    await seed(sql_chat, roles, ME)
+    await seed(sql_chat, roles, OTHER, database)
+    await seed(sql_chat, roles, ME, database)
     mine, theirs = await ids_of(database, ME), await ids_of(database, OTHER)
     for declaration in personal():
         assert await rows_about(database, declaration, mine), \
@@ -216,8 +223,8 @@ async def test_delete_erases_every_personal_table_and_only_the_callers_rows(
 async def test_the_retention_purge_removes_what_the_declarations_say(
         sql_chat: ChatService, roles: RolesService, database: Database,
         clock: Clock) -> None:
-    await seed(sql_chat, roles, ME, consent=False)
-    await seed(sql_chat, roles, OTHER)  # agreed: kept however long they are quiet
+    await seed(sql_chat, roles, ME, database, consent=False)
+    await seed(sql_chat, roles, OTHER, database)  # agreed: kept however long they are quiet
     mine, theirs = await ids_of(database, ME), await ids_of(database, OTHER)
 
     clock.now += UNCONSENTED_RETENTION + timedelta(days=1)

@@ -16,10 +16,10 @@ from bot.app import App, build_app
 from bot.domain import languages
 from bot.domain.rate_limit import SendLimiter
 from bot.logging_setup import protect_secrets
-from bot.scheduling.ticks import start_scheduler
 from bot.services import menu
 from bot.settings import Settings
 from bot.transports.telegram.middlewares import OnePersonAtATime
+from bot.transports.telegram.outbox import TelegramOutbox
 from bot.transports.telegram.routers.fallback import fallback_router
 from bot.transports.telegram.routers.newcomer import newcomer_router
 from bot.transports.telegram.sender import Sender
@@ -78,22 +78,21 @@ class TelegramRunner:
         async with build_app(settings) as app:
             bot = make_bot(settings)
             sender = Sender(bot, app.reachability, self._limiter)
-            scheduler = start_scheduler(app.uow, settings.tick_seconds)
             try:
-                me = await bot.get_me()
-                log.info("serving Telegram as @%s", me.username)
-                try:
-                    await publish_profile(bot, app)
-                except TelegramAPIError as exc:  # cosmetic: never a reason not to serve
-                    log.warning("could not publish commands and description: %s", exc)
-                await bot.delete_webhook(drop_pending_updates=False)
-                await self.dispatcher.start_polling(
-                    bot, handle_signals=handle_signals, close_bot_session=True,
-                    allowed_updates=["message", "callback_query", "my_chat_member"],
-                    tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
-                    chat=app.chat, sender=sender, reachability=app.reachability)
+                async with app.background(TelegramOutbox(sender)):
+                    me = await bot.get_me()
+                    log.info("serving Telegram as @%s", me.username)
+                    try:
+                        await publish_profile(bot, app)
+                    except TelegramAPIError as exc:  # cosmetic: never a reason not to serve
+                        log.warning("could not publish commands and description: %s", exc)
+                    await bot.delete_webhook(drop_pending_updates=False)
+                    await self.dispatcher.start_polling(
+                        bot, handle_signals=handle_signals, close_bot_session=True,
+                        allowed_updates=["message", "callback_query", "my_chat_member"],
+                        tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
+                        chat=app.chat, sender=sender, reachability=app.reachability)
             finally:
-                scheduler.shutdown(wait=False)
                 await bot.session.close()
 
     async def stop(self) -> None:

@@ -1,0 +1,169 @@
+"""The outbox: every message to someone other than the person whose update is handled, and
+every message the bot sends on its own initiative, is first a row, written in the same
+transaction as the change that causes it (the transactional-outbox pattern). A drainer
+sends the due rows. These are the rules it follows; storage and sending live elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.delivery import Delivery, SendResult
+from bot.domain.quiet_hours import QuietHours
+from bot.domain.replies import Button, Keyboard, Reply
+
+MAX_ATTEMPTS = 8  # then the row ends as failed, visible to coordinators
+# A claimed row whose sender died is sent again after this; long enough for any one send
+# (the Sender never waits for Telegram: the drainer passes max_wait=0).
+CLAIM_LEASE = timedelta(minutes=2)
+FIRST_RETRY = timedelta(seconds=5)
+LAST_RETRY = timedelta(hours=1)
+
+
+class Kind(StrEnum):
+    """Why a row exists; decides whether quiet hours and /stop apply (see `proactive`)."""
+
+    RELAY = "relay"  # a message between a newcomer and a sleutelpersoon
+    NOTIFICATION = "notification"  # e.g. a question to claim, a status change
+    CHECKIN = "checkin"
+    BROADCAST = "broadcast"
+    REMINDER = "reminder"
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # refused by Telegram, or kept failing: shown to coordinators
+    UNREACHABLE = "unreachable"  # the recipient blocked the bot or the chat is gone
+    SKIPPED = "skipped"  # proactive, and the recipient paused with /stop
+
+
+ENDED = frozenset(Status) - {Status.PENDING}
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to send: a rendered message (Telegram HTML, optional buttons)."""
+
+    text: str
+    keyboard: Keyboard = ()
+
+    def reply(self) -> Reply:
+        return Reply(self.text, self.keyboard)
+
+    def dumps(self) -> str:
+        return json.dumps({"text": self.text, "keyboard": [
+            [{"label": b.label, "data": b.data, "url": b.url} for b in row]
+            for row in self.keyboard]}, ensure_ascii=False)
+
+    @classmethod
+    def loads(cls, body: str) -> Message:
+        raw = json.loads(body)
+        return cls(raw["text"], tuple(tuple(Button(b["label"], b["data"], b.get("url"))
+                                            for b in row) for row in raw["keyboard"]))
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A row to write: to whom, why, what, from when, and the key that makes it unique."""
+
+    recipient_id: int  # people.id
+    kind: Kind
+    message: Message
+    key: str  # idempotency: writing the same key twice keeps the first row only
+    not_before: datetime | None = None  # UTC; None: as soon as possible
+    # Quiet hours and /stop apply to what the bot says on its own initiative, never to a
+    # relay or to an answer someone is waiting for (e.g. their question was taken).
+    awaited: bool = False
+
+    @property
+    def proactive(self) -> bool:
+        return self.kind is not Kind.RELAY and not self.awaited
+
+
+@dataclass(frozen=True)
+class Due:
+    """A claimed row with what the drainer needs to know about its recipient."""
+
+    id: int
+    chat_id: int
+    kind: Kind
+    proactive: bool
+    message: Message
+    attempts: int
+    recipient_paused: bool
+    recipient_unreachable: bool
+
+
+class Hold(StrEnum):
+    SEND = "send"
+    LATER = "later"  # quiet hours: try again at `until`
+    SKIP = "skip"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class Before:
+    """What to do with a due row before sending it."""
+
+    action: Hold
+    until: datetime | None = None
+
+
+def before_sending(due: Due, now: datetime, quiet: QuietHours | None, zone: ZoneInfo) -> Before:
+    if due.recipient_unreachable:
+        return Before(Hold.UNREACHABLE)
+    if due.proactive and due.recipient_paused:
+        return Before(Hold.SKIP)
+    if due.proactive and quiet is not None:
+        local = now.astimezone(zone)
+        allowed = quiet.next_allowed(local)
+        if allowed != local:
+            return Before(Hold.LATER, allowed.astimezone(now.tzinfo))
+    return Before(Hold.SEND)
+
+
+@dataclass(frozen=True)
+class After:
+    """How a send ends for the row: its new status, or a retry at `retry_at`."""
+
+    status: Status
+    retry_at: datetime | None = None
+
+
+def after_sending(result: SendResult, attempts: int, now: datetime) -> After:
+    """`attempts` counts this one. Telegram's own wait wins over our back-off."""
+    match result.status:
+        case Delivery.SENT:
+            return After(Status.SENT)
+        case Delivery.REFUSED:
+            return After(Status.FAILED)
+        case Delivery.UNREACHABLE:
+            return After(Status.UNREACHABLE)
+    if attempts >= MAX_ATTEMPTS:
+        return After(Status.FAILED)
+    return After(Status.PENDING, max(result.retry_at or now, now + backoff(attempts)))
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s, ... up to an hour: a network outage is not hammered."""
+    doubled: timedelta = FIRST_RETRY * (2 ** min(max(attempts - 1, 0), 16))
+    return min(doubled, LAST_RETRY)
+
+
+@dataclass(frozen=True)
+class Ended:
+    """A row as coordinators and /mydata see it: no content once it has ended."""
+
+    id: int
+    recipient_id: int
+    kind: Kind
+    attempts: int
+    error: str | None
+    ended_at: datetime | None
+    status: Status = Status.FAILED
+    text: str | None = None  # only while pending

@@ -1,0 +1,148 @@
+"""Sending the outbox: the drainer takes due rows and hands them to the transport.
+
+Services write rows (`uow.outbox.add`) in the unit of work of the change that causes them;
+the commit wakes the drainer, so a relay leaves at once, and the scheduler's tick wakes it
+too, which catches up after downtime and picks up rows other processes wrote. Each row is
+marked in its own short transaction right after its send: a crash in between can repeat
+only the rows in flight, never lose one. Rows to one chat go in order; chats go side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.domain import outbox
+from bot.domain.delivery import Delivery, SendResult
+from bot.domain.quiet_hours import QuietHours
+from bot.services.ports import OutboxRepository, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+BATCH = 50  # rows claimed per transaction
+ENDED_RETENTION = timedelta(days=30)  # then even the bookkeeping of an ended row goes
+
+
+class OutboxTransport(Protocol):
+    """How one transport delivers a row: Telegram through its Sender, the console by
+    printing. It must not wait for rate limits: a long wait comes back as LATER."""
+
+    async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult: ...
+
+
+class Drainer:
+    def __init__(self, uow: UnitOfWorkFactory, transport: OutboxTransport,
+                 clock: Callable[[], datetime], zone: ZoneInfo, quiet: QuietHours | None, *,
+                 idle_seconds: float = 30.0) -> None:
+        self._uow = uow
+        self._transport = transport
+        self._clock = clock
+        self._zone = zone
+        self._quiet = quiet
+        self._idle = idle_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Drain, then sleep until woken, until the next row is due, or for `idle_seconds`."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+                pause = await self._until_next_due()
+            except Exception:  # the database went away a moment: try again, never stop
+                log.exception("outbox: draining failed")
+                pause = self._idle
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), pause)
+
+    async def drain(self) -> int:
+        """Send every row that is due now; returns how many were handled."""
+        handled = 0
+        while True:
+            async with self._uow() as uow:
+                due = await uow.outbox.claim_due(self._clock(), BATCH)
+                await uow.commit()
+            if not due:
+                return handled
+            by_chat: dict[int, list[outbox.Due]] = {}
+            for row in due:
+                by_chat.setdefault(row.chat_id, []).append(row)
+            await asyncio.gather(*(self._send_in_order(rows) for rows in by_chat.values()))
+            handled += len(due)
+
+    async def _send_in_order(self, rows: list[outbox.Due]) -> None:
+        for number, row in enumerate(rows):
+            later = await self._send(row)
+            if later is not None:  # keep the order: the rest of this chat waits as well
+                for rest in rows[number + 1:]:
+                    await self._record(partial(_hold, rest.id, later))
+                return
+
+    async def _send(self, row: outbox.Due) -> datetime | None:
+        """Handle one row; the moment to try again when the chat cannot take it now."""
+        now = self._clock()
+        before = outbox.before_sending(row, now, self._quiet, self._zone)
+        match before.action:
+            case outbox.Hold.UNREACHABLE:
+                await self._record(lambda o: o.end(row.id, outbox.Status.UNREACHABLE, now))
+                return None
+            case outbox.Hold.SKIP:
+                await self._record(lambda o: o.end(row.id, outbox.Status.SKIPPED, now))
+                return None
+            case outbox.Hold.LATER:
+                assert before.until is not None
+                until = before.until
+                # Only proactive rows wait for the morning; a relay behind it goes on.
+                await self._record(lambda o: o.retry(row.id, until, attempted=False))
+                return None
+        try:
+            result = await self._transport.deliver(row.chat_id, row.message)
+        except Exception as exc:  # a bug or an outage: count it, back off, keep the row
+            log.exception("outbox: delivering row %s failed", row.id)
+            result = SendResult(Delivery.LATER, None, type(exc).__name__)
+        after = outbox.after_sending(result, row.attempts + 1, self._clock())
+        error = result.detail or None
+        if after.status is outbox.Status.PENDING:
+            assert after.retry_at is not None
+            retry_at = after.retry_at
+            await self._record(lambda o: o.retry(row.id, retry_at, attempted=True, error=error))
+            return retry_at
+        if after.status is outbox.Status.FAILED:
+            log.warning("outbox: row %s failed after %s attempt(s): %s", row.id,
+                        row.attempts + 1, error or result.status.value)
+        ended = self._clock()
+        await self._record(lambda o: o.end(row.id, after.status, ended, error))
+        return None
+
+    async def _record(self, change: Callable[[OutboxRepository], Awaitable[None]]) -> None:
+        """One short transaction per mark, right after the send it records."""
+        async with self._uow() as uow:
+            await change(uow.outbox)
+            await uow.commit()
+
+    async def _until_next_due(self) -> float:
+        async with self._uow() as uow:
+            due = await uow.outbox.next_due()
+        if due is None:
+            return self._idle
+        return max(0.0, min(self._idle, (due - self._clock()).total_seconds()))
+
+
+async def purge_ended(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+    """Ended rows keep no content; after ENDED_RETENTION their bookkeeping goes too."""
+    async with uow_factory() as uow:
+        purged = await uow.outbox.purge_ended(now - ENDED_RETENTION)
+        await uow.commit()
+    return purged
+
+
+async def _hold(row_id: int, until: datetime, rows: OutboxRepository) -> None:
+    await rows.retry(row_id, until, attempted=False)
