@@ -62,3 +62,42 @@ def test_console_refuses_an_unknown_language(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "bot", "chat", "--lang", "fr"],
                             input="", capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode != 0 and "--lang" in result.stderr
+
+
+async def test_the_console_plays_several_people_and_delivers_their_outbox(
+        tmp_path: Path) -> None:
+    """What the bot sends to someone else waits for them; `/as 2` shows it to person 2."""
+    import io
+
+    from bot.app import build_app
+    from bot.domain import outbox
+    from bot.domain.incoming import Caller
+    from bot.services.chat import utc_now
+    from bot.settings import Settings
+    from bot.transports.console.chat import ConsoleChat
+
+    settings = Settings(data_dir=tmp_path, bot_token=None)
+    async with build_app(settings) as app:
+        out = io.StringIO()
+        console = ConsoleChat(app, Caller(1, 1, "en"), out, language="en")
+        async with app.background(console) as drainer:
+            console.attach(drainer)
+            await console.handle("/as 2")
+            await console.handle("/start")  # person 2 exists now
+            await console.handle("/as 1")
+            async with app.uow() as uow:
+                two = await uow.people.by_telegram_id(2)
+                assert two is not None
+                await uow.outbox.add(outbox.Outgoing(
+                    two.id, outbox.Kind.RELAY, outbox.Message("<b>Hello</b> from person 1"),
+                    "console-test"), utc_now())
+                await uow.commit()
+            await console.handle("/help")  # person 1 goes on; the message waits
+            assert "A message for person 2 is waiting: type /as 2 to read it." in out.getvalue()
+            assert "Hello from person 1" not in out.getvalue()
+            await console.handle("/as 2")
+            shown = out.getvalue()
+            assert "You are now person 2." in shown
+            assert shown.rstrip().endswith("Hello from person 1")
+            await console.handle("/as x")
+            assert "for example /as 2" in out.getvalue()
