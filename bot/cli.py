@@ -39,6 +39,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(roles_app, name="roles")
 app.add_typer(content_app, name="content")
 app.add_typer(i18n_app, name="i18n")
+outbox_app = typer.Typer(help="Messages to other people and on the bot's own initiative.",
+                         no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
 
 NO_TOKEN = """\
 No Telegram bot token is set, so Wegwijs cannot connect to Telegram.
@@ -265,6 +268,35 @@ def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     typer.echo(f"{'language':<10}{'translated':>12}{'draft':>8}{'missing':>9}")
     for lang, s in result.items():
         typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.missing:>9}")
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Rows per kind and status, and the rows that failed (no message content)."""
+    from bot.storage.database import Database
+
+    settings = _settings()
+
+    async def go() -> None:
+        database = Database(settings.db_url)
+        try:
+            with _database_errors(settings):
+                await database.migrate()
+            async with database.uow() as uow:
+                counts = await uow.outbox.counts()
+                failed = await uow.outbox.failed()
+        finally:
+            await database.dispose()
+        if not counts:
+            typer.echo("The outbox is empty.")
+        for (kind, status), rows in sorted(counts.items()):
+            typer.echo(f"{kind:<14}{status:<13}{rows:>7}")
+        for row in failed:
+            ended = f"{row.ended_at:%Y-%m-%d %H:%M}" if row.ended_at else "-"
+            typer.echo(f"failed: row {row.id} to person {row.recipient_id}, {row.kind.value}, "
+                       f"{row.attempts} attempt(s), {ended}: {row.error or 'no reason given'}")
+
+    asyncio.run(go())
 
 
 def _with_roles(settings: Settings, use: Callable[[RolesService], Awaitable[T]]) -> T:

@@ -116,3 +116,27 @@ async def test_content_freshness_lists_what_is_due_without_failing(tmp_path: Pat
                                  WEGWIJS_CONTENT_DIR=str(content))
     assert code == 0
     assert "flows/old.yaml:2: last checked on 2020-01-01" in out and "1 item(s) due" in out
+
+
+async def test_outbox_status_shows_counts_and_failed_rows(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain import outbox
+    from bot.storage.database import Database
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'wegwijs.db'}")
+    await database.migrate()
+    now = datetime.now(UTC)
+    async with database.uow() as uow:
+        person = await uow.people.add(5, 5, now)
+        for key in ("a", "b"):
+            await uow.outbox.add(outbox.Outgoing(person.id, outbox.Kind.RELAY,
+                                                 outbox.Message("secret text"), key), now)
+        [first, _] = await uow.outbox.claim_due(now, 10)
+        await uow.outbox.end(first.id, outbox.Status.FAILED, now, "Bad Request: too long")
+        await uow.commit()
+    await database.dispose()
+    code, out, _ = await wegwijs(tmp_path, "outbox", "status")
+    assert code == 0
+    assert "relay         failed             1" in out and "pending            1" in out
+    assert "Bad Request: too long" in out and "secret text" not in out
