@@ -1,0 +1,444 @@
+"""Routing a newcomer's question to a sleutelpersoon, and escalating it when nobody takes it.
+
+Pure rules (issue 8, "Routing and claiming"): who may be asked (eligibility), who is asked
+first (ranking), when the question goes to everyone and to the coordinators (escalation),
+and when to look again. The handoff service passes profiles, loads and what it already did;
+it stores what `decide` returns and writes the outbox rows.
+
+Times are timezone-aware; results are in UTC. Weekly windows are wall-clock times in each
+profile's zone, and availability is measured in real elapsed time: a window of 01:00-04:00
+lasts two hours on the last Sunday of March in Amsterdam and four on the last Sunday of
+October. A moment counts as available exactly when `Profile.available` says so.
+
+The past is judged by today's profiles: there is no history of windows, pauses or loads, so
+the availability time of a question counts the windows of those who could take it now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.sleutelpersoon import LANGUAGE_CODE, Profile
+
+TOP = 3  # asked first, before escalation
+AVAILABILITY_LIMIT = timedelta(hours=4)  # of time in which someone eligible was available
+OVERALL_LIMIT = timedelta(hours=24)
+_NEVER = datetime.min.replace(tzinfo=UTC)
+_LOOKAHEAD = timedelta(days=8)  # a weekly window recurs within a week (a DST day may skip it)
+_PROBE = timedelta(hours=6)  # no zone changes its UTC offset twice within six hours
+
+
+def _utc(moment: datetime, what: str = "time") -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got {moment!r}")
+    return moment.astimezone(UTC)
+
+
+# -- the question and the people -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """A newcomer's question waiting for a person to claim it."""
+
+    language: str  # ISO 639 code the newcomer wants an answer in
+    municipality: str
+    topic: str | None  # flow id the question was asked from; None: asked outside a flow
+    created_at: datetime
+
+    def __post_init__(self) -> None:
+        if not LANGUAGE_CODE.match(self.language):
+            raise ValueError(f"not an ISO 639 language code: {self.language!r}")
+        if not self.municipality.strip():
+            raise ValueError("a request belongs to a municipality")
+        _utc(self.created_at, "created_at")
+
+
+@dataclass(frozen=True)
+class Load:
+    """How busy a sleutelpersoon is right now."""
+
+    open_conversations: int = 0
+    last_assigned_at: datetime | None = None  # None: never assigned one
+
+    def __post_init__(self) -> None:
+        if self.open_conversations < 0:
+            raise ValueError("open conversations cannot be negative")
+        if self.last_assigned_at is not None:
+            _utc(self.last_assigned_at, "last_assigned_at")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sleutelpersoon as routing sees them: their profile and their current load."""
+
+    profile: Profile
+    load: Load = Load()
+
+    @property
+    def telegram_id(self) -> int:
+        return self.profile.telegram_id
+
+
+# -- eligibility ---------------------------------------------------------------------------
+
+
+class Reason(StrEnum):
+    """Why someone is not asked to take a question."""
+
+    LANGUAGE = "language"  # does not speak the newcomer's language
+    MUNICIPALITY = "municipality"  # does not serve the newcomer's municipality
+    PAUSED = "paused"  # on holiday: no new conversations
+    FULL = "full"  # open conversations at capacity
+    OUTSIDE_WINDOWS = "outside_windows"  # not in one of their weekly windows now
+
+
+def speaks(profile: Profile, language: str) -> bool:
+    return language in profile.languages
+
+
+def serves(profile: Profile, municipality: str) -> bool:
+    return municipality in profile.municipalities
+
+
+def under_capacity(candidate: Candidate) -> bool:
+    return candidate.load.open_conversations < candidate.profile.capacity
+
+
+def why_not(candidate: Candidate, request: Request, now: datetime | None) -> frozenset[Reason]:
+    """Every reason not to ask this person now (empty: eligible). `now=None` leaves out
+    availability, which is only judged when someone is not paused."""
+    profile = candidate.profile
+    reasons: set[Reason] = set()
+    if not speaks(profile, request.language):
+        reasons.add(Reason.LANGUAGE)
+    if not serves(profile, request.municipality):
+        reasons.add(Reason.MUNICIPALITY)
+    if profile.paused:
+        reasons.add(Reason.PAUSED)
+    elif now is not None and not profile.available(_utc(now, "now")):
+        reasons.add(Reason.OUTSIDE_WINDOWS)
+    if not under_capacity(candidate):
+        reasons.add(Reason.FULL)
+    return frozenset(reasons)
+
+
+def eligible(candidate: Candidate, request: Request, now: datetime) -> bool:
+    """Speaks the language, serves the municipality, available now, under capacity, not paused."""
+    return not why_not(candidate, request, now)
+
+
+def eligible_except_availability(candidate: Candidate, request: Request) -> bool:
+    """Eligible, or will be when one of their windows opens (for queueing and waking)."""
+    return not why_not(candidate, request, None)
+
+
+def may_claim(candidate: Candidate, request: Request) -> bool:
+    """Whether pressing Claim may succeed: as eligibility, but outside one's own windows too
+    (someone who was asked may answer late in the evening)."""
+    return eligible_except_availability(candidate, request)
+
+
+# -- ranking -------------------------------------------------------------------------------
+
+
+def knows_topic(profile: Profile, topic: str | None) -> bool:
+    return topic is not None and topic in profile.topics
+
+
+def rank_key(candidate: Candidate, request: Request) -> tuple[bool, int, datetime, int]:
+    """Sorts best first: knows the topic, fewest open conversations, longest since the last
+    assignment (never assigned first), then the lowest Telegram id (deterministic)."""
+    load = candidate.load
+    last = _NEVER if load.last_assigned_at is None else _utc(load.last_assigned_at)
+    return (not knows_topic(candidate.profile, request.topic), load.open_conversations, last,
+            candidate.telegram_id)
+
+
+def rank(candidates: Iterable[Candidate], request: Request) -> tuple[Candidate, ...]:
+    """The given candidates, best first (eligibility is not checked here)."""
+    return tuple(sorted(candidates, key=lambda c: rank_key(c, request)))
+
+
+def pick(candidates: Iterable[Candidate], request: Request, now: datetime,
+         n: int = TOP) -> tuple[Candidate, ...]:
+    """The best `n` eligible candidates: the people to ask to claim the question now."""
+    if n < 1:
+        raise ValueError("pick at least one")
+    return rank((c for c in candidates if eligible(c, request, now)), request)[:n]
+
+
+# -- availability in real time -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time, [start, end), in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a span ends after it starts")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    def __contains__(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+@dataclass(frozen=True)
+class _Steady:
+    """A stretch of UTC time in which a zone keeps one UTC offset."""
+
+    start: datetime
+    end: datetime
+    offset: timedelta
+
+
+def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:
+    return moment.astimezone(zone).utcoffset() or timedelta()
+
+
+def _first_change(zone: ZoneInfo, before: datetime, after: datetime,
+                  offset: timedelta) -> datetime:
+    """The first instant in (before, after] whose offset differs (transitions are whole
+    seconds); `after` has a different offset than `before`."""
+    low, high = int(before.timestamp() // 1), -int(-after.timestamp() // 1)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset(zone, datetime.fromtimestamp(middle, UTC)) == offset:
+            low = middle
+        else:
+            high = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
+def _steady_offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[_Steady]:
+    """[start, end) cut where the zone's UTC offset changes (DST)."""
+    pieces: list[_Steady] = []
+    cursor, offset, probe = start, _offset(zone, start), start
+    while probe < end:
+        ahead = min(probe + _PROBE, end)
+        if _offset(zone, ahead) != offset:
+            change = _first_change(zone, probe, ahead, offset)
+            pieces.append(_Steady(cursor, change, offset))
+            cursor, offset = change, _offset(zone, change)
+        probe = ahead
+    if cursor < end:
+        pieces.append(_Steady(cursor, end, offset))
+    return pieces
+
+
+def _days(first: date, last: date) -> Iterable[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _merge(spans: Iterable[Span]) -> tuple[Span, ...]:
+    merged: list[Span] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if merged and span.start <= merged[-1].end:
+            if span.end > merged[-1].end:
+                merged[-1] = Span(merged[-1].start, span.end)
+        else:
+            merged.append(span)
+    return tuple(merged)
+
+
+def availability_spans(profile: Profile, start: datetime, end: datetime) -> tuple[Span, ...]:
+    """When in [start, end) the profile is available, as sorted, disjoint UTC spans. No
+    windows: all of it; paused: none of it (as `Profile.available`)."""
+    start, end = _utc(start, "start"), _utc(end, "end")
+    if profile.paused or start >= end:
+        return ()
+    if not profile.windows:
+        return (Span(start, end),)
+    found: list[Span] = []
+    for steady in _steady_offsets(profile.zone, start, end):
+        # Within a steady stretch, wall-clock time = UTC + offset: a window's wall-clock
+        # range is one UTC range, cut to the stretch. Gaps and repeated hours fall out.
+        first = (steady.start + steady.offset).date()
+        last = (steady.end + steady.offset).date()
+        for day in _days(first, last):
+            for window in profile.windows:
+                if window.weekday != day.weekday():
+                    continue
+                opens = datetime.combine(day, window.start, UTC) - steady.offset
+                closes = datetime.combine(day, window.end, UTC) - steady.offset
+                span_start, span_end = max(opens, steady.start), min(closes, steady.end)
+                if span_start < span_end:
+                    found.append(Span(span_start, span_end))
+    return _merge(found)
+
+
+def _union(profiles: Iterable[Profile], start: datetime, end: datetime) -> tuple[Span, ...]:
+    return _merge(span for p in profiles for span in availability_spans(p, start, end))
+
+
+def availability_time(profiles: Iterable[Profile], start: datetime,
+                      end: datetime) -> timedelta:
+    """Real time in [start, end) during which at least one of the profiles was available
+    (one profile: their availability hours, e.g. for the monthly summary)."""
+    return sum((span.duration for span in _union(profiles, start, end)), timedelta())
+
+
+def next_window_start(profile: Profile, now: datetime) -> datetime | None:
+    """The first moment from `now` on at which the profile is available (`now` itself when
+    available now); None when paused."""
+    spans = availability_spans(profile, now, _utc(now, "now") + _LOOKAHEAD)
+    return spans[0].start if spans else None
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Nobody of these is available now; at `at` their windows open (ranked, best first)."""
+
+    at: datetime
+    candidates: tuple[Candidate, ...]
+
+
+def next_opening(request: Request, candidates: Iterable[Candidate], now: datetime,
+                 skip: frozenset[int] = frozenset()) -> Opening | None:
+    """The earliest window that opens for someone eligible except for availability (and not
+    in `skip`, e.g. already asked), with everyone whose window opens then. None: nobody."""
+    now = _utc(now, "now")
+    starts: list[tuple[datetime, Candidate]] = []
+    for candidate in candidates:
+        if (candidate.telegram_id in skip or candidate.profile.available(now)
+                or not eligible_except_availability(candidate, request)):
+            continue
+        start = next_window_start(candidate.profile, now)
+        if start is not None:
+            starts.append((start, candidate))
+    if not starts:
+        return None
+    at = min(start for start, _ in starts)
+    return Opening(at, rank((c for start, c in starts if start == at), request))
+
+
+# -- escalation ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    """How many are asked first, and when an unclaimed question escalates."""
+
+    top: int = TOP
+    availability_limit: timedelta = AVAILABILITY_LIMIT
+    overall_limit: timedelta = OVERALL_LIMIT
+    # Nobody could take it now or when a window opens (no speaker, all paused or full):
+    # escalate at once rather than let it wait unseen until the overall limit.
+    escalate_when_nobody_fits: bool = True
+
+    def __post_init__(self) -> None:
+        if self.top < 1:
+            raise ValueError("ask at least one person first")
+        if self.availability_limit <= timedelta() or self.overall_limit <= timedelta():
+            raise ValueError("escalation limits are positive")
+
+
+DEFAULT_POLICY = RoutingPolicy()
+
+
+def _when_reached(spans: Sequence[Span], amount: timedelta) -> datetime | None:
+    for span in spans:
+        if span.duration >= amount:
+            return span.start + amount
+        amount -= span.duration
+    return None
+
+
+def escalation_due(request: Request, candidates: Iterable[Candidate],
+                   policy: RoutingPolicy = DEFAULT_POLICY) -> datetime:
+    """When an unclaimed question escalates: once those eligible except for availability
+    have together been available for the availability limit, or after the overall limit,
+    whichever comes first; at creation when nobody fits (and the policy says so)."""
+    created = _utc(request.created_at)
+    overall = created + policy.overall_limit
+    fitting = [c.profile for c in candidates if eligible_except_availability(c, request)]
+    if not fitting and policy.escalate_when_nobody_fits:
+        return created
+    by_availability = _when_reached(_union(fitting, created, overall), policy.availability_limit)
+    return overall if by_availability is None else min(by_availability, overall)
+
+
+def overdue(request: Request, candidates: Iterable[Candidate], now: datetime,
+            policy: RoutingPolicy = DEFAULT_POLICY) -> bool:
+    return _utc(now, "now") >= escalation_due(request, candidates, policy)
+
+
+# -- the decision a handoff service acts on ------------------------------------------------
+
+
+class Action(StrEnum):
+    """One-off steps of escalation; each is returned once, when it is not yet done."""
+
+    WIDEN = "widen"  # from now on ask every eligible person, not only the top few
+    NOTIFY_COORDINATORS = "notify_coordinators"  # of the newcomer's municipality
+    TELL_NEWCOMER = "tell_newcomer"  # that it takes longer than usual
+
+
+ESCALATION = frozenset(Action)
+NO_ACTIONS: frozenset[Action] = frozenset()
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What was already done for a question: who was asked to claim it, which steps taken."""
+
+    asked: frozenset[int] = frozenset()  # telegram ids
+    actions: frozenset[Action] = frozenset()
+
+    def after(self, decision: Decision) -> Progress:
+        """This progress once the decision has been carried out."""
+        return Progress(self.asked | {c.telegram_id for c in decision.notify},
+                        self.actions | decision.actions)
+
+
+NOTHING_DONE = Progress()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do now for an unclaimed question, and when to decide again."""
+
+    notify: tuple[Candidate, ...]  # ask to claim now, best first; nobody asked before
+    actions: frozenset[Action]  # escalation steps to take now; none taken before
+    widened: bool  # escalated: everyone eligible is asked, not only the top few
+    eligible: tuple[Candidate, ...]  # eligible now (asked before or not), best first
+    opening: Opening | None  # the next window to open for someone not asked yet
+    wake_at: datetime | None  # decide again then (a window opens, or escalation is due)
+
+    @property
+    def nobody_available(self) -> bool:
+        """The question waits: nobody eligible is available now."""
+        return not self.eligible
+
+
+def decide(request: Request, candidates: Iterable[Candidate], now: datetime,
+           progress: Progress = NOTHING_DONE,
+           policy: RoutingPolicy = DEFAULT_POLICY) -> Decision:
+    """Who to ask and what to escalate now. Idempotent: deciding again with the progress
+    after this decision returns nothing new until time or the candidates change."""
+    now = _utc(now, "now")
+    candidates = tuple(candidates)
+    ranked = rank((c for c in candidates if eligible(c, request, now)), request)
+    due = escalation_due(request, candidates, policy)
+    widened = Action.WIDEN in progress.actions or now >= due
+    wanted = ranked if widened else ranked[: policy.top]
+    notify = tuple(c for c in wanted if c.telegram_id not in progress.asked)
+    actions = (ESCALATION if widened else NO_ACTIONS) - progress.actions
+    opening = next_opening(request, candidates, now,
+                           skip=progress.asked | {c.telegram_id for c in notify})
+    wakes = ([opening.at] if opening else []) + ([] if widened else [due])
+    return Decision(notify, actions, widened, ranked, opening, min(wakes, default=None))
