@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,8 +22,10 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
+    MessageId,
+    ReplyParameters,
 )
-from fakes.bot_api import DEFAULT_TOKEN, FakeBotAPI
+from fakes.bot_api import DEFAULT_TOKEN, MEDIA_KINDS, FakeBotAPI, media_of
 from fakes.html_check import (
     check_telegram_html,
     parse_telegram_html,
@@ -443,3 +446,368 @@ def test_html_entities_and_visible_text() -> None:
     ]
     assert visible_text("<b>a &lt; b</b> &amp;") == "a < b &"
     assert visible_text("<b>broken") == "broken"
+
+
+# ---- media, copies and replies (issue 8) ---------------------------------------------------
+
+NEWCOMER, HELPER = 515151, 626262  # two private chats the bot relays between
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF uploaded by the bot"
+
+
+def largest_file_id(message: Message) -> str:
+    """file_id of the media of an aiogram Message (largest photo size)."""
+    kinds = [message.photo[-1] if message.photo else None, message.voice, message.document,
+             message.sticker, message.video]  # fmt: skip
+    media = next(m for m in kinds if m is not None)
+    return media.file_id
+
+
+@pytest.mark.parametrize("kind", MEDIA_KINDS)
+async def test_user_sends_media_with_real_looking_file_ids(
+    api: FakeBotAPI, bot: Bot, kind: str
+) -> None:
+    caption = None if kind == "sticker" else "brief van de gemeente"
+    update = api.user_media(NEWCOMER, kind, caption=caption, language_code="ti")
+    [received] = await bot.get_updates(timeout=1)
+    message = received.message
+    assert message is not None and message.from_user is not None
+    assert message.from_user.language_code == "ti" and message.chat.type == "private"
+    assert message.caption == caption
+    kind_of_message, file_id = media_of(update["message"]) or ("", "")
+    assert kind_of_message == kind and largest_file_id(message) == file_id
+    assert re.fullmatch(r"[A-Za-z0-9_-]{60,}", file_id)
+    objects = message.photo or [getattr(message, kind)]
+    assert len({o.file_id for o in objects}) == len(objects)  # each photo size has its own id
+    for o in objects:
+        assert re.fullmatch(r"(AQAD|AgAD)[A-Za-z0-9_-]{8,}", o.file_unique_id)
+        assert o.file_unique_id != o.file_id
+    if kind == "photo":
+        widths = [p.width for p in message.photo or []]
+        assert widths == sorted(widths)
+    if kind == "voice":
+        assert message.voice is not None and message.voice.mime_type == "audio/ogg"
+        assert message.voice.duration > 0
+    if kind == "document":
+        assert message.document is not None
+        assert (message.document.file_name, message.document.mime_type) == (
+            "brief.pdf", "application/pdf",
+        )  # fmt: skip
+    # the bot can fetch what the user sent
+    file = await bot.get_file(file_id)
+    assert file.file_unique_id == objects[-1].file_unique_id and file.file_path
+    downloaded = await bot.download_file(file.file_path)
+    assert downloaded is not None and downloaded.read() == api.file_content(file_id)
+    assert api.errors == []
+
+
+async def test_user_media_options(api: FakeBotAPI, bot: Bot) -> None:
+    api.user_document(NEWCOMER, "belastingdienst.jpg", content=b"scan", caption="aanslag")
+    api.user_voice(NEWCOMER, duration=17)
+    api.user_video(NEWCOMER, caption="zo ziet het eruit")
+    api.user_sticker(NEWCOMER, "🙏")
+    document, voice, video, sticker = [u.message for u in await bot.get_updates(timeout=1)]
+    assert document is not None and document.document is not None
+    assert (document.document.file_name, document.document.mime_type) == (
+        "belastingdienst.jpg", "image/jpeg",
+    )  # fmt: skip
+    assert api.file_content(document.document.file_id) == b"scan"
+    assert voice is not None and voice.voice is not None and voice.voice.duration == 17
+    assert video is not None and video.video is not None and video.caption == "zo ziet het eruit"
+    assert sticker is not None and sticker.sticker is not None and sticker.sticker.emoji == "🙏"
+    with pytest.raises(ValueError, match="no caption"):
+        api.user_media(NEWCOMER, "sticker", caption="x")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        api.user_media(NEWCOMER, "hologram")
+
+
+async def test_user_replies_to_an_earlier_message(api: FakeBotAPI, bot: Bot) -> None:
+    question = await bot.send_message(NEWCOMER, "Wat staat er in de brief?")
+    first = api.user_message(NEWCOMER, "Een aanslag", reply_to=question.message_id)
+    api.user_photo(NEWCOMER, "deze", reply_to=first["message"]["message_id"])
+    text_update, photo_update = await bot.get_updates(timeout=1)
+    text = text_update.message
+    assert text is not None and text.reply_to_message is not None
+    assert text.reply_to_message.message_id == question.message_id
+    assert text.reply_to_message.text == "Wat staat er in de brief?"
+    photo = photo_update.message
+    assert photo is not None and photo.reply_to_message is not None
+    assert photo.reply_to_message.message_id == text.message_id
+    assert photo.reply_to_message.reply_to_message is None  # Telegram does not nest replies
+    assert [m["message_id"] for m in api.chat_log(NEWCOMER)] == [
+        question.message_id, text.message_id, photo.message_id,
+    ]  # fmt: skip
+    with pytest.raises(AssertionError, match="no message 99"):
+        api.user_message(NEWCOMER, "x", reply_to=99)
+
+
+async def test_relay_photo_copy_with_reply_to_an_earlier_message(api: FakeBotAPI, bot: Bot) -> None:
+    header = await bot.send_message(HELPER, "Newcomer A7F3 · ti · Utrecht")
+    update = api.user_photo(NEWCOMER, "mijn brief", language_code="ti")
+    original = update["message"]
+    copied = await bot.copy_message(
+        HELPER, NEWCOMER, original["message_id"],
+        caption="<b>A7F3</b>: mijn brief", parse_mode="HTML",
+        reply_parameters=ReplyParameters(message_id=header.message_id),
+        reply_markup=keyboard(("Claim", "claim:1")),
+    )  # fmt: skip
+    assert isinstance(copied, MessageId) and copied.message_id == header.message_id + 1
+    [call] = api.messages_to(HELPER, methods={"copyMessage"})
+    assert call.media == media_of(original) and call.media is not None
+    assert call.media[0] == "photo"
+    assert (call.message_id, call.reply_to, call.text) == (
+        copied.message_id, header.message_id, "A7F3: mijn brief",
+    )  # fmt: skip
+    assert call.button_data("Claim") == "claim:1"
+    log = api.chat_log(HELPER)
+    assert [m["message_id"] for m in log] == [header.message_id, copied.message_id]
+    copy = log[-1]
+    assert copy["photo"] == original["photo"]  # same sizes, same file_ids
+    assert copy["from"]["id"] == bot.id and copy["chat"]["id"] == HELPER
+    assert copy["caption_entities"] == [{"type": "bold", "offset": 0, "length": 4}]
+    assert copy["reply_to_message"]["message_id"] == header.message_id
+    assert copy["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "claim:1"
+    assert api.message(NEWCOMER, original["message_id"]) == original  # source untouched
+    assert api.errors == []
+
+
+@pytest.mark.parametrize("kind", MEDIA_KINDS)
+async def test_each_media_kind_relayed_both_ways_with_reply_links(
+    api: FakeBotAPI, bot: Bot, kind: str
+) -> None:
+    """Newcomer -> helper and back, as the handoff relay will do it with copyMessage."""
+    caption = None if kind == "sticker" else "vraag"
+    asked = api.user_media(NEWCOMER, kind, caption=caption)["message"]
+    to_helper = await bot.copy_message(HELPER, NEWCOMER, asked["message_id"])
+    # the helper answers with the same kind, replying to the copy in their own chat
+    answer = api.user_media(HELPER, kind, reply_to=to_helper.message_id)["message"]
+    assert answer["reply_to_message"]["message_id"] == to_helper.message_id
+    assert media_of(answer["reply_to_message"]) == media_of(asked)
+    back = await bot.copy_message(
+        NEWCOMER, HELPER, answer["message_id"],
+        reply_parameters=ReplyParameters(message_id=asked["message_id"]),
+    )  # fmt: skip
+    [out] = api.messages_to(HELPER)
+    [back_call] = api.messages_to(NEWCOMER)
+    assert (out.media, out.message_id, out.reply_to) == (
+        media_of(asked), to_helper.message_id, None,
+    )  # fmt: skip
+    assert (back_call.media, back_call.message_id, back_call.reply_to) == (
+        media_of(answer), back.message_id, asked["message_id"],
+    )  # fmt: skip
+    assert media_of(answer) != media_of(asked)  # a new file, new file_id
+    assert out.text == caption
+    # the newcomer's client sees it the same way (through getUpdates of a reply to it)
+    api.user_message(NEWCOMER, "dank je", reply_to=back.message_id)
+    updates = await bot.get_updates(timeout=1)
+    last = updates[-1].message
+    assert last is not None and last.reply_to_message is not None
+    assert media_of(answer) == (kind, largest_file_id(last.reply_to_message))
+    assert api.errors == []
+
+
+async def test_copy_message_caption_rules(api: FakeBotAPI, bot: Bot) -> None:
+    doc = api.user_document(NEWCOMER, caption="origineel")["message"]
+    text = api.user_message(NEWCOMER, "<b>geen html</b>")["message"]
+    kept = await bot.copy_message(HELPER, NEWCOMER, doc["message_id"])
+    _, body = await raw(  # aiogram leaves an empty caption out; Telegram removes the caption
+        api, "copyMessage",
+        json={"chat_id": HELPER, "from_chat_id": NEWCOMER, "message_id": doc["message_id"],
+              "caption": ""},
+    )  # fmt: skip
+    removed = body["result"]["message_id"]
+    ignored = await bot.copy_message(HELPER, NEWCOMER, text["message_id"], caption="x")
+    log = {m["message_id"]: m for m in api.chat_log(HELPER)}
+    assert log[kept.message_id]["caption"] == "origineel"
+    assert "caption" not in log[removed]
+    assert log[removed]["document"] == doc["document"]
+    assert log[ignored.message_id]["text"] == "<b>geen html</b>"  # caption ignored for text
+    assert "caption" not in log[ignored.message_id]
+    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+        await bot.copy_message(
+            HELPER, NEWCOMER, doc["message_id"], caption="<b>open", parse_mode="HTML"
+        )
+    with pytest.raises(TelegramBadRequest, match="caption is too long"):
+        await bot.copy_message(HELPER, NEWCOMER, doc["message_id"], caption="x" * 1025)
+    assert len(api.errors) == 2
+
+
+async def test_copy_message_errors(api: FakeBotAPI, bot: Bot) -> None:
+    photo = api.user_photo(NEWCOMER)["message"]
+    with pytest.raises(TelegramBadRequest, match="message to copy not found"):
+        await bot.copy_message(HELPER, NEWCOMER, 999)
+    with pytest.raises(TelegramBadRequest, match="message to copy not found"):
+        await bot.copy_message(HELPER, HELPER + 1, photo["message_id"])  # wrong source chat
+    with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
+        await bot.copy_message(
+            HELPER, NEWCOMER, photo["message_id"],
+            reply_parameters=ReplyParameters(message_id=999),
+        )  # fmt: skip
+    assert api.chat_log(HELPER) == []  # nothing was delivered by the failed calls
+    loose = await bot.copy_message(
+        HELPER, NEWCOMER, photo["message_id"],
+        reply_parameters=ReplyParameters(message_id=999, allow_sending_without_reply=True),
+    )  # fmt: skip
+    assert api.messages_to(HELPER)[-1].reply_to is None and loose.message_id == 1
+    api.block(HELPER)
+    with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+        await bot.copy_message(HELPER, NEWCOMER, photo["message_id"])
+    api.unblock(HELPER)
+    api.fail_next("copyMessage", HELPER, status=429, retry_after=3)
+    with pytest.raises(TelegramRetryAfter) as info:
+        await bot.copy_message(HELPER, NEWCOMER, photo["message_id"])
+    assert info.value.retry_after == 3
+    await bot.copy_message(HELPER, NEWCOMER, photo["message_id"])
+    assert [e.error for e in api.errors] == [
+        "Bad Request: message to copy not found",
+        "Bad Request: message to copy not found",
+        "Bad Request: message to be replied not found",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "upload", "send"),
+    [
+        ("photo", BufferedInputFile(JPEG, "brief.jpg"), Bot.send_photo),
+        ("voice", BufferedInputFile(b"OggS voice", "antwoord.ogg"), Bot.send_voice),
+        ("document", BufferedInputFile(b"%PDF-1.7", "uitleg.pdf"), Bot.send_document),
+        ("sticker", BufferedInputFile(b"RIFF\0\0\0\0WEBPVP8", "ok.webp"), Bot.send_sticker),
+        ("video", BufferedInputFile(b"\0\0\0\x18ftypmp42", "uitleg.mp4"), Bot.send_video),
+    ],
+)
+async def test_send_media_upload_then_resend_by_file_id(
+    api: FakeBotAPI, bot: Bot, kind: str, upload: BufferedInputFile, send: Any
+) -> None:
+    asked = api.user_message(NEWCOMER, "Kun je het sturen?")["message"]
+    caption = {} if kind == "sticker" else {"caption": "<i>hier</i>", "parse_mode": "HTML"}
+    reply = ReplyParameters(message_id=asked["message_id"])
+    first = await send(bot, NEWCOMER, upload, reply_parameters=reply, **caption)
+    file_id = largest_file_id(first)
+    call = api.messages_to(NEWCOMER)[-1]
+    assert call.files[kind].content == api.file_content(file_id)  # the uploaded bytes
+    assert call.media == (kind, file_id) and call.reply_to == asked["message_id"]
+    assert first.reply_to_message is not None
+    assert first.reply_to_message.message_id == asked["message_id"]
+    if caption:
+        assert first.caption == "hier" and first.caption_entities is not None
+    again = await send(bot, HELPER, file_id)  # by file_id: the same file, no new upload
+    assert largest_file_id(again) == file_id and api.messages_to(HELPER)[-1].files == {}
+    url = await send(bot, HELPER, f"https://example.org/files/x/{upload.filename}")
+    assert largest_file_id(url) not in (file_id, "")  # Telegram fetched it: a new file
+    file = await bot.get_file(file_id)
+    assert file.file_path is not None
+    downloaded = await bot.download_file(file.file_path)
+    assert downloaded is not None and downloaded.read() == api.file_content(file_id)
+    assert api.errors == []
+
+
+async def test_send_media_rejections(api: FakeBotAPI, bot: Bot) -> None:
+    voice = await bot.send_voice(NEWCOMER, BufferedInputFile(b"OggS", "a.ogg"))
+    assert voice.voice is not None
+    with pytest.raises(TelegramBadRequest, match="type of file mismatch"):
+        await bot.send_photo(NEWCOMER, voice.voice.file_id)
+    with pytest.raises(TelegramBadRequest, match="wrong file identifier"):
+        await bot.send_document(NEWCOMER, "AgACAgQAAxkBAAnotafileidatall")
+    with pytest.raises(TelegramBadRequest, match="IMAGE_PROCESS_FAILED"):
+        await bot.send_photo(NEWCOMER, BufferedInputFile(b"not an image", "brief.jpg"))
+    with pytest.raises(TelegramBadRequest, match="can't parse entities"):
+        await bot.send_photo(
+            NEWCOMER, BufferedInputFile(JPEG, "a.jpg"), caption="a < b", parse_mode="HTML"
+        )
+    with pytest.raises(TelegramBadRequest, match="caption is too long"):
+        await bot.send_voice(NEWCOMER, voice.voice.file_id, caption="x" * 1025)
+    with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
+        await bot.send_sticker(
+            NEWCOMER, BufferedInputFile(b"RIFF\0\0\0\0WEBP", "s.webp"),
+            reply_parameters=ReplyParameters(message_id=999),
+        )  # fmt: skip
+    with pytest.raises(TelegramBadRequest, match="file is too big"):
+        big = await bot.send_document(NEWCOMER, BufferedInputFile(b"x" * (21 << 20), "big.bin"))
+        assert big.document is not None
+        await bot.get_file(big.document.file_id)  # > 20 MB: cannot be downloaded by bots
+    api.block(NEWCOMER)
+    for call in (
+        bot.send_photo(NEWCOMER, BufferedInputFile(JPEG, "a.jpg")),
+        bot.send_voice(NEWCOMER, voice.voice.file_id),
+        bot.send_document(NEWCOMER, BufferedInputFile(b"x", "a.txt")),
+    ):
+        with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
+            await call
+    assert len(api.errors) == 7
+
+
+async def test_missing_media_and_bad_reply_parameters_rejected(api: FakeBotAPI) -> None:
+    status, body = await raw(api, "sendPhoto", json={"chat_id": NEWCOMER})
+    assert (status, body["description"]) == (400, 'Bad Request: parameter "photo" is required')
+    status, body = await raw(api, "copyMessage", json={"chat_id": HELPER, "message_id": 1})
+    assert body["description"] == 'Bad Request: parameter "from_chat_id" is required'
+    api.user_message(NEWCOMER, "hoi")
+    status, body = await raw(
+        api, "copyMessage",
+        json={"chat_id": HELPER, "from_chat_id": NEWCOMER, "message_id": 1,
+              "reply_parameters": {"allow_sending_without_reply": True}},
+    )  # fmt: skip
+    assert (status, body["description"]) == (
+        400, 'Bad Request: field "message_id" of reply_parameters is required',
+    )  # fmt: skip
+    assert len(api.errors) == 3
+
+
+async def test_raw_multipart_upload_named_like_the_field(api: FakeBotAPI) -> None:
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(HELPER))
+    form.add_field("caption", "scan")
+    form.add_field("photo", JPEG, filename="scan.jpg", content_type="image/jpeg")
+    status, body = await raw(api, "sendPhoto", data=form)
+    assert status == 200, body
+    sizes = body["result"]["photo"]
+    assert body["result"]["caption"] == "scan" and len(sizes) >= 2
+    assert api.file_content(sizes[-1]["file_id"]) == JPEG
+
+
+async def test_legacy_reply_to_message_id_and_external_reply(api: FakeBotAPI, bot: Bot) -> None:
+    asked = api.user_voice(NEWCOMER)["message"]
+    legacy = await bot.send_message(NEWCOMER, "Ontvangen", reply_to_message_id=asked["message_id"])
+    assert legacy.reply_to_message is not None
+    assert legacy.reply_to_message.message_id == asked["message_id"]
+    quoted = await bot.send_message(
+        HELPER, "Zie het bericht",
+        reply_parameters=ReplyParameters(message_id=asked["message_id"], chat_id=NEWCOMER),
+    )  # fmt: skip
+    assert quoted.reply_to_message is None and quoted.external_reply is not None
+    assert quoted.external_reply.message_id == asked["message_id"]
+    assert quoted.external_reply.voice is not None
+    assert quoted.external_reply.voice.file_id == asked["voice"]["file_id"]
+    assert api.errors == []
+
+
+async def test_dispatcher_relays_media_with_copy_to(api: FakeBotAPI) -> None:
+    """A real Dispatcher relays whatever the newcomer sends to the helper, replies kept."""
+    dp = Dispatcher()
+    relayed: dict[int, int] = {}  # newcomer message id -> helper message id
+
+    @dp.message()
+    async def relay(message: Message) -> None:
+        reply = message.reply_to_message
+        target = relayed.get(reply.message_id) if reply is not None else None
+        copied = await message.copy_to(
+            HELPER,
+            reply_parameters=ReplyParameters(message_id=target) if target else None,
+        )
+        relayed[message.message_id] = copied.message_id
+
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api.base_url))
+    bot = Bot(DEFAULT_TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    try:
+        photo = api.user_photo(NEWCOMER, "a < b")["message"]  # a plain caption, not HTML
+        [first] = await api.next_messages(HELPER)
+        api.user_voice(NEWCOMER, reply_to=photo["message_id"])
+        [second] = await api.next_messages(HELPER)
+    finally:
+        await dp.stop_polling()
+        await polling
+        await bot.session.close()
+    assert first.media == media_of(photo) and first.text == "a < b"
+    assert second.media is not None and second.media[0] == "voice"
+    assert second.reply_to == first.message_id
+    assert api.errors == []

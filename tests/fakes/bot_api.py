@@ -6,16 +6,26 @@ limits (text length after entity parsing, callback_data bytes, Telegram HTML), t
 Unknown *optional* parameters are accepted (aiogram may speak a newer Bot API than the spec) and
 collected in ``unknown_params``. Spec location: ``$WEGWIJS_BOT_API_SPEC``, ``tests/fakes/api.json``
 or the shared reference copy.
+
+Media (issue 8): users send photos, voice notes, documents, stickers and videos with fresh,
+real-looking file ids (``user_media`` and friends, ``reply_to=`` for replies); the bot sends them
+with sendPhoto/Voice/Document/Sticker/Video (upload, URL or known file_id) and relays them with
+copyMessage (same file_id, new message_id, reply_parameters -> reply_to_message). Inspect with
+``chat_log``, ``RecordedCall.media``/``.reply_to`` and ``media_of``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import copy
 import functools
+import hashlib
 import itertools
 import json
 import logging
+import mimetypes
 import os
 import re
 import time
@@ -143,6 +153,22 @@ class RecordedCall:
             if button.get("text") == text and "callback_data" in button:
                 return str(button["callback_data"])
         raise AssertionError(f"no button {text!r} in {self.buttons}")
+
+    # issue 8: media and reply links of the resulting message
+    @property
+    def message_id(self) -> int | None:
+        return int(self.message["message_id"]) if self.message is not None else None
+
+    @property
+    def media(self) -> tuple[str, str] | None:
+        """(kind, file_id) of the resulting message's media, e.g. ("photo", "AgAC..."), or None."""
+        return media_of(self.message)
+
+    @property
+    def reply_to(self) -> int | None:
+        """message_id the resulting message replies to (same chat), or None."""
+        reply = (self.message or {}).get("reply_to_message")
+        return int(reply["message_id"]) if isinstance(reply, dict) else None
 
 
 @dataclass
@@ -284,6 +310,102 @@ async def _read_params(request: web.Request) -> tuple[JSON, dict[str, UploadedFi
     return params, files
 
 
+# ---- media, file ids, copies and replies (issue 8) -----------------------------------------
+MEDIA_KINDS = ("photo", "voice", "document", "sticker", "video")
+CAPTIONED_KINDS = frozenset({"photo", "voice", "document", "video", "audio", "animation"})
+# Message fields copyMessage carries over; everything else (ids, sender, reply, keyboard) is new.
+COPYABLE_FIELDS = frozenset(
+    {
+        "text", "entities", "link_preview_options", "caption", "caption_entities",
+        "show_caption_above_media", "has_media_spoiler", "audio", "animation", "video_note",
+        "contact", "location", "venue", "dice", "poll", *MEDIA_KINDS,
+    }
+)  # fmt: skip
+SEND_METHOD_KINDS = {
+    "sendPhoto": "photo",
+    "sendVoice": "voice",
+    "sendDocument": "document",
+    "sendSticker": "sticker",
+    "sendVideo": "video",
+}
+# Real file_ids are base64url and start with the file type; file_unique_ids start with AQAD
+# (photos) or AgAD (other files).
+_FILE_ID_TYPE = {
+    "photo": "AgAC", "voice": "AwAC", "video": "BAAC", "document": "BQAC", "sticker": "CAAC",
+}  # fmt: skip
+_FOLDERS = {
+    "photo": "photos", "voice": "voice", "video": "videos", "document": "documents",
+    "sticker": "stickers",
+}  # fmt: skip
+# What a (fake) user's phone uploads when the test does not say: (file name, bytes, mime type).
+_USER_FILES = {
+    "photo": ("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF fake jpeg", "image/jpeg"),
+    "voice": ("voice.oga", b"OggS\x00\x02 fake opus voice note", "audio/ogg"),
+    "document": ("brief.pdf", b"%PDF-1.7 fake letter from the municipality", "application/pdf"),
+    "sticker": ("sticker.webp", b"RIFF\x24\x00\x00\x00WEBPVP8 fake", "image/webp"),
+    "video": ("video.mp4", b"\x00\x00\x00\x18ftypmp42 fake video", "video/mp4"),
+}
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM")  # + RIFF....WEBP
+_PHOTO_WIDTHS = (90, 320, 800)
+_MAX_PHOTO_BYTES, _MAX_UPLOAD_BYTES, _MAX_DOWNLOAD_BYTES = 10 << 20, 50 << 20, 20 << 20
+
+
+def _file_ids(kind: str, number: int) -> tuple[str, str]:
+    """A realistic-looking (file_id, file_unique_id) pair, deterministic per number."""
+    digest = hashlib.blake2b(f"{kind}:{number}".encode(), digest_size=52).digest()
+    body = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    unique = ("AQAD" if kind == "photo" else "AgAD") + body[-12:]
+    return f"{_FILE_ID_TYPE.get(kind, 'BQAC')}AgQAAxkBAA{body[:58]}", unique
+
+
+def media_of(message: JSON | None) -> tuple[str, str] | None:
+    """(kind, file_id) of a message's media (the largest photo size), or None for text."""
+    for kind in (*MEDIA_KINDS, "audio", "animation", "video_note"):
+        value = (message or {}).get(kind)
+        item = value[-1] if isinstance(value, list) and value else value
+        if isinstance(item, dict) and "file_id" in item:
+            return kind, str(item["file_id"])
+    return None
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1")
+
+
+@functools.cache
+def load_types() -> dict[str, dict[str, JSON]]:
+    """Bot API object types from the same spec file: type name -> field name -> field."""
+    path = next((Path(p) for p in SPEC_PATHS if Path(p).is_file()), None)
+    if path is None:
+        raise FileNotFoundError(f"Bot API spec api.json not found in {SPEC_PATHS}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {name: {f["name"]: f for f in t.get("fields", [])} for name, t in data["types"].items()}
+
+
+def _check_object(param: str, value: Any, type_name: str) -> JSON:
+    """An object parameter must be a JSON object with the spec's required fields."""
+    if not isinstance(value, dict):
+        raise ApiError(400, f"Bad Request: can't parse {param} JSON object")
+    for name, f in load_types()[type_name].items():
+        if f["required"] and name not in value:
+            raise ApiError(400, f'Bad Request: field "{name}" of {param} is required')
+        if name in value and f["types"] == ["Integer"] and not isinstance(value[name], int):
+            raise ApiError(400, f'Bad Request: field "{name}" of {param} must be an Integer')
+    return value
+
+
+def _caption(p: JSON) -> JSON:
+    """caption (+ caption_entities) of a send/copy call; an empty caption means none."""
+    fields = _formatted(p, "caption")
+    return fields if fields.get("caption") else {}
+
+
+def _mime_type(file: UploadedFile) -> str:
+    if file.content_type and file.content_type != "application/octet-stream":
+        return file.content_type
+    return mimetypes.guess_type(file.filename)[0] or "application/octet-stream"
+
+
 class FakeBotAPI:
     """In-process fake Bot API server with recording, update queue and fault injection."""
 
@@ -308,6 +430,8 @@ class FakeBotAPI:
         self._callbacks: dict[str, JSON] = {}  # unanswered callback queries
         self._callback_ids = itertools.count(1)
         self._files: dict[str, tuple[str, UploadedFile]] = {}  # file_id -> (file_path, file)
+        self._media: dict[str, tuple[str, Any]] = {}  # file_id -> (kind, Message field value)
+        self._unique_ids: dict[str, str] = {}  # file_id -> file_unique_id
         self._faults: list[_Fault] = []
         self._blocked: set[ChatId] = set()
         self._cursors: dict[ChatId, int] = {}
@@ -332,7 +456,7 @@ class FakeBotAPI:
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
-            "sendDocument": self._send_document,
+            **{method: self._send_media for method in SEND_METHOD_KINDS},  # issue 8
             "copyMessage": self._copy_message,
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
@@ -534,6 +658,7 @@ class FakeBotAPI:
     def _deliver(self, call: RecordedCall, content: JSON) -> JSON:
         """Create a bot message in call.chat_id from ``content`` + the call's inline keyboard."""
         assert call.chat_id is not None
+        content.update(self._delivery_fields(call.chat_id, call.params))  # issue 8: replies
         if (markup := _inline_markup(call.params)) is not None:
             content["reply_markup"] = markup
         message = self._new_message(call.chat_id, self.me, content)
@@ -552,10 +677,13 @@ class FakeBotAPI:
         """Current state of a message (after edits)."""
         return self._messages.get((_chat_key(chat_id) or chat_id, message_id))
 
-    def _store_file(self, file: UploadedFile, folder: str) -> str:
+    def _store_file(self, file: UploadedFile, kind: str) -> str:
+        """Keep an uploaded file; returns its new file_id (file_unique_id in _unique_ids)."""
         number = len(self._files) + 1
-        file_id = f"FAKE-{folder}-{number}"
-        self._files[file_id] = (f"{folder}/file_{number}{Path(file.filename).suffix}", file)
+        file_id, unique_id = _file_ids(kind, number)
+        suffix = ".oga" if kind == "voice" else Path(file.filename).suffix
+        self._files[file_id] = (f"{_FOLDERS.get(kind, 'documents')}/file_{number}{suffix}", file)
+        self._unique_ids[file_id] = unique_id
         return file_id
 
     # ---- method handlers -------------------------------------------------------------------
@@ -701,53 +829,10 @@ class FakeBotAPI:
         self.callback_answers[query_id] = p
         return True
 
-    async def _send_document(self, p: JSON, call: RecordedCall) -> Any:
-        document = p["document"]
-        if isinstance(document, UploadedFile):
-            file_id = self._store_file(document, "documents")
-        elif str(document) in self._files or str(document).startswith(("http://", "https://")):
-            file_id = str(document)
-        else:
-            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
-        file = self._files[file_id][1] if file_id in self._files else None
-        info = (
-            {
-                "file_name": file.filename,
-                "mime_type": file.content_type,
-                "file_size": len(file.content),
-            }
-            if file
-            else {}
-        )
-        doc = {"file_id": file_id, "file_unique_id": f"U{file_id}", **info}
-        return self._deliver(call, {"document": doc, **_formatted(p, "caption")})
-
-    async def _copy_message(self, p: JSON, call: RecordedCall) -> Any:
-        source = self._messages.get((_chat_key(p["from_chat_id"]) or 0, int(p["message_id"])))
-        if source is None:
-            raise ApiError(400, "Bad Request: message to copy not found")
-        meta = {"message_id", "from", "chat", "date", "edit_date", "reply_markup"}
-        content = {k: v for k, v in source.items() if k not in meta}
-        if "caption" in p:
-            content.pop("caption_entities", None)
-            content.update(_formatted(p, "caption"))
-        return {"message_id": self._deliver(call, content)["message_id"]}
-
     async def _send_chat_action(self, p: JSON, call: RecordedCall) -> Any:
         if p["action"] not in CHAT_ACTIONS:
             raise ApiError(400, "Bad Request: wrong parameter action in request")
         return True
-
-    async def _get_file(self, p: JSON, call: RecordedCall) -> Any:
-        if p["file_id"] not in self._files:
-            raise ApiError(400, "Bad Request: wrong file_id or the file is temporarily unavailable")
-        path, file = self._files[p["file_id"]]
-        return {
-            "file_id": p["file_id"],
-            "file_unique_id": f"U{p['file_id']}",
-            "file_size": len(file.content),
-            "file_path": path,
-        }
 
     async def _generic(self, p: JSON, call: RecordedCall) -> Any:
         """Spec-valid method without a dedicated handler: a bare message, or True."""
@@ -758,6 +843,247 @@ class FakeBotAPI:
         if "Boolean" not in returns:
             log.warning("fake Bot API returns True for %s (spec returns %s)", call.method, returns)
         return True
+
+    # ---- media, copies and replies (issue 8) -----------------------------------------------
+    async def _send_media(self, p: JSON, call: RecordedCall) -> Any:
+        """sendPhoto/sendVoice/sendDocument/sendSticker/sendVideo with a file_id, URL or upload."""
+        kind = SEND_METHOD_KINDS[call.method]
+        content: JSON = {kind: self._media_param(kind, p[kind], p)}
+        if kind in CAPTIONED_KINDS:
+            content.update(_caption(p))
+        if kind in ("photo", "video") and _truthy(p.get("has_spoiler")):
+            content["has_media_spoiler"] = True
+        if "caption" in content and _truthy(p.get("show_caption_above_media")):
+            content["show_caption_above_media"] = True
+        return self._deliver(call, content)
+
+    async def _copy_message(self, p: JSON, call: RecordedCall) -> Any:
+        """The source's content (same media and file_id) as a new bot message -> MessageId."""
+        source = self._messages.get((_chat_key(p["from_chat_id"]) or 0, int(p["message_id"])))
+        if source is None:
+            raise ApiError(400, "Bad Request: message to copy not found")
+        content = {k: copy.deepcopy(v) for k, v in source.items() if k in COPYABLE_FIELDS}
+        if not content or source.get("has_protected_content"):
+            raise ApiError(400, "Bad Request: message can't be copied")
+        if "caption" in p and CAPTIONED_KINDS & content.keys():  # ignored for text/stickers
+            for key in ("caption", "caption_entities", "show_caption_above_media"):
+                content.pop(key, None)
+            content.update(_caption(p))
+        return {"message_id": self._deliver(call, content)["message_id"]}
+
+    async def _get_file(self, p: JSON, call: RecordedCall) -> Any:
+        file_id = str(p["file_id"])
+        if file_id not in self._files:
+            raise ApiError(400, "Bad Request: wrong file_id or the file is temporarily unavailable")
+        path, file = self._files[file_id]
+        if len(file.content) > _MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": self._unique_ids[file_id],
+            "file_size": len(file.content),
+            "file_path": path,
+        }
+
+    def _media_param(self, kind: str, value: Any, p: JSON) -> Any:
+        """The Message field for a send* media parameter: upload, HTTP URL or known file_id."""
+        if isinstance(value, UploadedFile):
+            limit = _MAX_PHOTO_BYTES if kind == "photo" else _MAX_UPLOAD_BYTES
+            if len(value.content) > limit:
+                raise ApiError(413, "Request Entity Too Large")
+            if not value.content:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            is_image = value.content.startswith(_IMAGE_MAGIC) or value.content[8:12] == b"WEBP"
+            if kind == "photo" and not is_image:
+                raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+            return self._new_media(kind, value, p)
+        ref = str(value)
+        if ref.startswith(("http://", "https://")):  # Telegram downloads it: a new file
+            default_name, content, mime = _USER_FILES[kind]
+            name = Path(ref.split("?", 1)[0]).name or default_name
+            return self._new_media(kind, UploadedFile(name, content, mime), p)
+        if ref not in self._media:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        stored_kind, stored = self._media[ref]
+        if stored_kind != kind:
+            raise ApiError(400, "Bad Request: type of file mismatch")
+        return copy.deepcopy(stored)
+
+    def _new_media(self, kind: str, file: UploadedFile, p: JSON) -> Any:
+        """Store a new file as Telegram would and return its Message field value."""
+        size = len(file.content)
+        if kind == "photo":  # several sizes, each with its own file_id; the last is the largest
+            sizes: list[JSON] = []
+            for width in _PHOTO_WIDTHS:
+                file_id = self._store_file(file, kind)
+                sizes.append(
+                    {
+                        "file_id": file_id,
+                        "file_unique_id": self._unique_ids[file_id],
+                        "width": width,
+                        "height": width * 3 // 4,
+                        "file_size": max(1, size * width // _PHOTO_WIDTHS[-1]),
+                    }
+                )
+            for item in sizes:
+                self._media[item["file_id"]] = (kind, sizes)
+            return copy.deepcopy(sizes)
+        file_id = self._store_file(file, kind)
+        obj: JSON = {"file_id": file_id, "file_unique_id": self._unique_ids[file_id]}
+        if kind == "voice":
+            obj.update(duration=int(p.get("duration") or 1), mime_type="audio/ogg")
+        elif kind == "video":
+            obj.update(
+                width=int(p.get("width") or 1280),
+                height=int(p.get("height") or 720),
+                duration=int(p.get("duration") or 1),
+                file_name=file.filename,
+                mime_type="video/mp4",
+            )
+        elif kind == "sticker":
+            suffix = Path(file.filename).suffix.lower()
+            obj.update(
+                type="regular",
+                width=512,
+                height=512,
+                is_animated=suffix == ".tgs",
+                is_video=suffix == ".webm",
+                **({"emoji": str(p["emoji"])} if p.get("emoji") else {}),
+            )
+        else:
+            obj.update(file_name=file.filename, mime_type=_mime_type(file))
+        obj["file_size"] = size
+        self._media[file_id] = (kind, obj)
+        return copy.deepcopy(obj)
+
+    def _reply_snapshot(self, chat_id: ChatId | None, message_id: Any) -> JSON | None:
+        """A message as reply_to_message shows it: current state, no nested reply."""
+        message = self._messages.get((chat_id, int(message_id))) if chat_id is not None else None
+        if message is None:
+            return None
+        nested = ("reply_to_message", "external_reply", "quote")
+        return {k: copy.deepcopy(v) for k, v in message.items() if k not in nested}
+
+    def _delivery_fields(self, chat_id: ChatId, p: JSON) -> JSON:
+        """has_protected_content and the reply link of an outgoing message: reply_parameters
+        (or the legacy reply_to_message_id aiogram still sends) -> reply_to_message, or
+        external_reply for a message of another chat."""
+        fields: JSON = {"has_protected_content": True} if _truthy(p.get("protect_content")) else {}
+        reply = p.get("reply_parameters")
+        if reply is None and p.get("reply_to_message_id") is not None:
+            reply = {
+                "message_id": int(p["reply_to_message_id"]),
+                "allow_sending_without_reply": p.get("allow_sending_without_reply", False),
+            }
+        if reply is None:
+            return fields
+        reply = _check_object("reply_parameters", reply, "ReplyParameters")
+        in_chat = _chat_key(reply["chat_id"]) if reply.get("chat_id") is not None else chat_id
+        target = self._reply_snapshot(in_chat, reply["message_id"])
+        if target is None:
+            if _truthy(reply.get("allow_sending_without_reply")):
+                return fields
+            raise ApiError(400, "Bad Request: message to be replied not found")
+        if in_chat == chat_id:
+            return {**fields, "reply_to_message": target}
+        origin: JSON = (
+            {"type": "user", "sender_user": target["from"]}
+            if "from" in target
+            else {"type": "chat", "sender_chat": target["chat"]}
+        )
+        text = {"text", "entities", "caption", "caption_entities", "show_caption_above_media"}
+        media = {k: v for k, v in target.items() if k in COPYABLE_FIELDS - text}
+        external = {
+            "origin": {**origin, "date": target["date"]},
+            "chat": target["chat"],
+            "message_id": target["message_id"],
+            **media,
+        }
+        return {**fields, "external_reply": external}
+
+    # test side: users send media and replies; inspection
+    def user_media(
+        self,
+        user_id: int,
+        kind: str,
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        language_code: str = "en",
+        first_name: str = "Test",
+        file_name: str | None = None,
+        content: bytes | None = None,
+        mime_type: str | None = None,
+        duration: int | None = None,
+        emoji: str = "👍",
+    ) -> JSON:
+        """The user sends a new photo/voice/document/sticker/video (fresh file ids), optionally
+        with a caption (not for stickers) and as a reply to message ``reply_to`` of their chat."""
+        if kind not in MEDIA_KINDS:
+            raise ValueError(f"kind must be one of {MEDIA_KINDS}, not {kind!r}")
+        if caption is not None and kind not in CAPTIONED_KINDS:
+            raise ValueError(f"a {kind} has no caption")
+        default_name, default_content, default_mime = _USER_FILES[kind]
+        file = UploadedFile(
+            file_name or default_name,
+            default_content if content is None else content,
+            mime_type or default_mime,
+        )
+        extra = {"duration": duration or (4 if kind == "voice" else 5), "emoji": emoji}
+        fields: JSON = {kind: self._new_media(kind, file, extra)}
+        if caption:
+            fields["caption"] = caption
+        return self._user_update(
+            user_id, language_code, first_name, self._user_reply(user_id, fields, reply_to)
+        )
+
+    def user_voice(
+        self, user_id: int, *, duration: int = 4, reply_to: int | None = None, **kw: Any
+    ) -> JSON:
+        """The user sends a voice note (audio/ogg)."""
+        return self.user_media(user_id, "voice", duration=duration, reply_to=reply_to, **kw)
+
+    def user_document(
+        self,
+        user_id: int,
+        file_name: str = "brief.pdf",
+        *,
+        caption: str | None = None,
+        reply_to: int | None = None,
+        **kw: Any,
+    ) -> JSON:
+        """The user sends a document (mime type guessed from file_name unless given)."""
+        if "mime_type" not in kw and file_name != _USER_FILES["document"][0]:
+            kw["mime_type"] = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        return self.user_media(
+            user_id, "document", file_name=file_name, caption=caption, reply_to=reply_to, **kw
+        )
+
+    def user_video(
+        self, user_id: int, *, caption: str | None = None, reply_to: int | None = None, **kw: Any
+    ) -> JSON:
+        """The user sends a video (video/mp4, 1280x720)."""
+        return self.user_media(user_id, "video", caption=caption, reply_to=reply_to, **kw)
+
+    def _user_reply(self, user_id: int, content: JSON, reply_to: int | None) -> JSON:
+        if reply_to is not None:
+            target = self._reply_snapshot(user_id, reply_to)
+            if target is None:
+                raise AssertionError(f"no message {reply_to} in chat {user_id} to reply to")
+            content["reply_to_message"] = target
+        return content
+
+    def chat_log(self, chat_id: ChatId) -> list[JSON]:
+        """Every message of the chat, from the user and from the bot, oldest first, as now."""
+        key = _chat_key(chat_id)
+        found = [(mid, m) for (chat, mid), m in self._messages.items() if chat == key]
+        return [copy.deepcopy(m) for _, m in sorted(found, key=lambda pair: pair[0])]
+
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes behind a file_id (an upload by the bot or a file a user sent)."""
+        if file_id not in self._files:
+            raise AssertionError(f"unknown file_id {file_id!r}")
+        return self._files[file_id][1].content
 
     # ---- building updates ------------------------------------------------------------------
     def enqueue(self, update: JSON) -> JSON:
@@ -780,34 +1106,38 @@ class FakeBotAPI:
         return self.enqueue({"message": dict(self._new_message(user_id, user, content))})
 
     def user_message(
-        self, user_id: int, text: str, language_code: str = "en", first_name: str = "Test"
+        self,
+        user_id: int,
+        text: str,
+        language_code: str = "en",
+        first_name: str = "Test",
+        *,
+        reply_to: int | None = None,
     ) -> JSON:
-        """A private-chat text message from the user (bot_command entity for '/cmd ...')."""
+        """A private-chat text message from the user (bot_command entity for '/cmd ...'),
+        optionally replying to message ``reply_to`` of the same chat (reply_to_message)."""
         content: JSON = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
             ]
+        content = self._user_reply(user_id, content, reply_to)
         return self._user_update(user_id, language_code, first_name, content)
 
     def user_sticker(
-        self, user_id: int, emoji: str = "👍", language_code: str = "en", first_name: str = "Test"
+        self,
+        user_id: int,
+        emoji: str = "👍",
+        language_code: str = "en",
+        first_name: str = "Test",
+        *,
+        reply_to: int | None = None,
     ) -> JSON:
-        file_id = self._store_file(
-            UploadedFile("sticker.webp", b"RIFF-fake-webp", "image/webp"), "stickers"
-        )
-        sticker = {
-            "file_id": file_id,
-            "file_unique_id": f"U{file_id}",
-            "type": "regular",
-            "width": 512,
-            "height": 512,
-            "is_animated": False,
-            "is_video": False,
-            "emoji": emoji,
-        }
-        return self._user_update(user_id, language_code, first_name, {"sticker": sticker})
+        return self.user_media(
+            user_id, "sticker", emoji=emoji, reply_to=reply_to,
+            language_code=language_code, first_name=first_name,
+        )  # fmt: skip
 
     def user_photo(
         self,
@@ -815,22 +1145,13 @@ class FakeBotAPI:
         caption: str | None = None,
         language_code: str = "en",
         first_name: str = "Test",
+        *,
+        reply_to: int | None = None,
     ) -> JSON:
-        file_id = self._store_file(
-            UploadedFile("photo.jpg", b"\xff\xd8fake-jpeg", "image/jpeg"), "photos"
-        )
-        photo = [
-            {
-                "file_id": file_id,
-                "file_unique_id": f"U{file_id}",
-                "width": w,
-                "height": w,
-                "file_size": 14,
-            }
-            for w in (90, 800)
-        ]
-        content: JSON = {"photo": photo, **({"caption": caption} if caption else {})}
-        return self._user_update(user_id, language_code, first_name, content)
+        return self.user_media(
+            user_id, "photo", caption=caption, reply_to=reply_to,
+            language_code=language_code, first_name=first_name,
+        )  # fmt: skip
 
     def press_button(self, user_id: int, message_id: int, data: str) -> JSON:
         """The user presses a button with callback_data ``data`` on a message the bot sent."""
@@ -928,6 +1249,7 @@ class FakeBotAPI:
         key = _chat_key(chat_id)
         lines = [
             f"  {c.method} chat={c.chat_id} text={c.text!r} buttons={c.buttons}"
+            + (f" media={c.media} reply_to={c.reply_to}" if c.media or c.reply_to else "")
             for c in self.sent
             if key is None or c.chat_id == key
         ]
@@ -984,3 +1306,87 @@ class FakeBotAPI:
             )
         self._cursors[key] = hits[-1][0] + 1
         return [c for _, c in hits]
+
+
+# ==== Telegram-like flood limits, opt-in (issue 8: bench/taps.py) ============================
+# Self-contained: nothing above depends on it. Telegram: "in a single chat, avoid sending more
+# than one message per second. We may allow short bursts that go over this limit, but
+# eventually you'll begin receiving 429 errors", and about 30 messages per second overall.
+# Editing shares the per-chat limit (TDLib's maintainer in tdlib/td#2592 and #3034);
+# answerCallbackQuery has none. Telegram publishes no exact numbers: these are token buckets
+# with the numbers the bot's own SendLimiter assumes, plus a little timing slack.
+FLOOD_MESSAGE_PREFIXES = ("send", "copyMessage", "forwardMessage")
+FLOOD_FREE_METHODS = frozenset({"sendChatAction"})
+
+
+@dataclass
+class FloodLimits:
+    per_chat_rate: float = 1.0  # messages per second in one chat
+    per_chat_burst: float = 3.0
+    global_rate: float = 30.0  # messages per second over all chats
+    global_burst: float = 30.0
+    edits_count: bool = True  # editMessage* takes from the chat's budget (always the global)
+    slack: float = 0.1  # seconds of tolerance: requests arrive a little bunched
+
+
+@dataclass
+class _FloodBucket:
+    rate: float
+    burst: float
+    tokens: float
+    at: float
+
+    def take(self, now: float, slack: float) -> float:
+        """One token: 0.0 if there is one, else the seconds until there is (nothing taken)."""
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.at) * self.rate)
+        self.at = now
+        if self.tokens - 1.0 >= -slack * self.rate:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class FloodLimitedBotAPI(FakeBotAPI):
+    """FakeBotAPI that answers 429 (retry_after in whole seconds) above ``limits``; counts them
+    in ``flood_429s`` by scope ("chat", "global"). Recorded as injected, not as ``errors``."""
+
+    def __init__(self, limits: FloodLimits | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limits = limits or FloodLimits()
+        self.flood_clock: Callable[[], float] = time.monotonic
+        self.flood_429s: dict[str, int] = {"chat": 0, "global": 0}
+        self._flood_chats: dict[ChatId, _FloodBucket] = {}
+        self._flood_global: _FloodBucket | None = None
+
+    def _inject_faults(self, call: RecordedCall) -> None:
+        super()._inject_faults(call)
+        method = call.method
+        edit = method.startswith("editMessage")
+        if call.chat_id is None or method in FLOOD_FREE_METHODS or not (
+            edit or method.startswith(FLOOD_MESSAGE_PREFIXES)
+        ):
+            return
+        now, limits = self.flood_clock(), self.limits
+        chat: _FloodBucket | None = None
+        if limits.edits_count or not edit:
+            burst = limits.per_chat_burst
+            chat = self._flood_chats.setdefault(
+                call.chat_id, _FloodBucket(limits.per_chat_rate, burst, burst, now)
+            )
+            if wait := chat.take(now, limits.slack):
+                self._flood(call, "chat", wait)
+        if self._flood_global is None:
+            burst = limits.global_burst
+            self._flood_global = _FloodBucket(limits.global_rate, burst, burst, now)
+        if wait := self._flood_global.take(now, limits.slack):
+            if chat is not None:
+                chat.tokens += 1.0  # refused after all: the chat's token is given back
+            self._flood(call, "global", wait)
+
+    def _flood(self, call: RecordedCall, scope: str, wait: float) -> None:
+        self.flood_429s[scope] += 1
+        seconds = max(1, int(-(-wait // 1)))
+        log.info("fake Bot API: 429 (%s limit) for %s, retry after %s", scope, call.method, seconds)
+        raise ApiError(
+            429, f"Too Many Requests: retry after {seconds}", retry_after=seconds, injected=True
+        )
