@@ -4,6 +4,10 @@ Telegram asks for at most ~1 message per second per chat (short bursts allowed) 
 30 per second overall. A sender first waits `chat_delay`, then `global_delay`: the global
 slot is booked only when the message is really about to go, so messages held back by
 their chat never pile onto the global budget. Pure arithmetic on a clock value.
+
+Edits count too: Telegram's per-chat limit is shared by sending and editing messages. What
+only tidies up (retiring the keyboard of an answered message) takes *spare* capacity
+(`take_spare`): never a slot that a message to the chat, or to anyone, is waiting for.
 """
 
 from __future__ import annotations
@@ -13,6 +17,12 @@ from dataclasses import dataclass, field
 # 429s for this many different chats within this many seconds are one bot-wide limit.
 BOT_WIDE_CHATS = 3
 BOT_WIDE_WINDOW = 2.0
+# Spare capacity: after taking it, this share of the chat's burst and of the global budget
+# is still unused, and the chat can still send at least SPARE_CHAT_MINIMUM messages at once
+# (with a burst of 3: the lane must be full again).
+SPARE_SHARE = 0.5
+SPARE_CHAT_MINIMUM = 2.0
+_EPSILON = 1e-9
 
 
 @dataclass
@@ -34,6 +44,17 @@ class TokenBucket:
         self.tokens -= 1.0
         wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
         return max(wait, self.blocked_until - now)
+
+    def level(self, now: float) -> float:
+        """Tokens the bucket holds at `now` (books nothing)."""
+        if self.updated is None:
+            return self.tokens
+        return min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
+
+    def time_to(self, level: float, now: float) -> float:
+        """Seconds until the bucket holds `level` tokens and is not blocked."""
+        refill = max(0.0, level - self.level(now)) / self.rate
+        return max(refill, self.blocked_until - now, 0.0)
 
     def release(self) -> None:
         """Give back a booking for a message that will not go after all."""
@@ -68,6 +89,29 @@ class SendLimiter:
     def global_delay(self, now: float) -> float:
         """Book one message in the global budget; seconds to wait before sending."""
         return self._global.reserve(now)
+
+    def spare_delay(self, chat_id: int, now: float) -> float:
+        """Seconds until one more request to `chat_id` takes nothing a message needs: after
+        it, half of the chat's burst and at least two messages (the next answer, even a
+        notice and a question) are left for the chat, half of the global budget for
+        everyone, and no retry_after is pending. 0: `take_spare` books it now. Books
+        nothing."""
+        bucket = self._chats.get(chat_id)
+        chat_wait = 0.0 if bucket is None else bucket.time_to(min(
+            bucket.burst, 1.0 + max(SPARE_CHAT_MINIMUM, bucket.burst * SPARE_SHARE)), now)
+        spare_global = min(self._global.burst, 1.0 + self._global.burst * SPARE_SHARE)
+        wait = max(chat_wait, self._global.time_to(spare_global, now))
+        return 0.0 if wait <= _EPSILON else wait
+
+    def take_spare(self, chat_id: int, now: float) -> bool:
+        """Book one request that only tidies up (e.g. retiring an answered keyboard) in the
+        chat's lane and the global budget, from spare capacity only: True if booked (send
+        it now), False (nothing booked) while `spare_delay` is not 0."""
+        if self.spare_delay(chat_id, now) > 0:
+            return False
+        self.chat_delay(chat_id, now)  # both 0: there is spare capacity in each
+        self.global_delay(now)
+        return True
 
     def release(self, chat_id: int, *, global_too: bool = False) -> None:
         """Undo `chat_delay` (and `global_delay`) for a message that is not sent now."""

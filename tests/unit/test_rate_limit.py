@@ -84,3 +84,52 @@ def test_idle_chats_are_forgotten_to_bound_memory() -> None:
         limiter.chat_delay(chat, 0.0)
     limiter.chat_delay(1000, 60.0)  # a minute later every bucket is full again
     assert limiter.tracked_chats() == 1
+
+
+def test_spare_capacity_is_a_full_lane_again() -> None:
+    """Tidying up (retiring an answered keyboard) never takes a slot the chat's next
+    messages could use: only when the lane has refilled to its whole burst."""
+    limiter = SendLimiter(per_chat_rate=1, per_chat_burst=3)
+    assert limiter.spare_delay(7, 0.0) == 0.0  # a quiet chat: spare at once
+    limiter.chat_delay(7, 0.0)  # the answer
+    assert limiter.spare_delay(7, 0.0) == 1.0
+    assert not limiter.take_spare(7, 0.5)
+    assert limiter.take_spare(7, 1.0)
+    # It took one slot from a full lane: the next three messages still go at once.
+    assert [limiter.chat_delay(7, 1.0) for _ in range(3)] == [0.0, 0.0, 1.0]
+
+
+def test_a_long_burst_keeps_half_for_what_comes_next() -> None:
+    limiter = SendLimiter(global_rate=1000, per_chat_rate=50, per_chat_burst=50)
+    for _ in range(24):
+        limiter.chat_delay(7, 0.0)
+    assert limiter.take_spare(7, 0.0)  # 26 left: one for tidying up, half for messages
+    assert not limiter.take_spare(7, 0.0)
+    assert [limiter.chat_delay(7, 0.0) for _ in range(25)] == [0.0] * 25
+
+
+def test_spare_capacity_waits_while_messages_use_the_lane() -> None:
+    limiter = SendLimiter(per_chat_rate=1, per_chat_burst=3)
+    now = 0.0
+    while now < 10.0:  # a person tapping every 0.6 s keeps the lane from ever filling up
+        limiter.chat_delay(7, now)
+        assert not limiter.take_spare(7, now + 0.3)
+        now += 0.6
+    assert limiter.spare_delay(7, now) > 1.0
+
+
+def test_spare_capacity_leaves_the_global_budget_to_messages() -> None:
+    limiter = SendLimiter(global_rate=10, per_chat_rate=1, per_chat_burst=3)
+    for _ in range(5):  # a broadcast used half of the global budget
+        limiter.global_delay(0.0)
+    assert not limiter.take_spare(99, 0.0)  # a chat that never had a message
+    assert round(limiter.spare_delay(99, 0.0), 9) == 0.1
+    assert limiter.take_spare(99, 0.1)
+
+
+def test_spare_capacity_waits_out_retry_after() -> None:
+    limiter = SendLimiter()
+    limiter.retry_after(5, 30.0, now=0.0)
+    assert limiter.spare_delay(5, 1.0) == 29.0
+    assert not limiter.take_spare(5, 29.0)
+    assert limiter.take_spare(5, 30.0)

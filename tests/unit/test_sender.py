@@ -246,3 +246,84 @@ async def test_every_attempt_fails_then_gives_up() -> None:
     sender, bot, _, _ = make([TelegramRetryAfter(METHOD, "Too Many Requests", 1)] * 10)
     assert (await sender.send(1, Reply("hello"))).status is Delivery.LATER
     assert len(bot.calls) == 5
+
+
+def press_on(chat_id: int, message_id: int) -> Any:
+    from aiogram.types import CallbackQuery, Chat, Message, User
+
+    return CallbackQuery(id=f"q{message_id}", chat_instance="c", data="x",
+                         from_user=User(id=chat_id, is_bot=False, first_name="A"),
+                         message=Message(message_id=message_id, date=WALL,
+                                         chat=Chat(id=chat_id, type="private")))
+
+
+QUESTION = Reply("Which toeslag is it about?", ((Button("Huur", "t:toeslagen:huur"),),))
+
+
+async def test_the_answer_goes_first_then_the_pressed_keyboard_is_retired() -> None:
+    from bot.transports.telegram.replies import answer_button
+
+    sender, bot, _, _ = make()
+    await answer_button(press_on(1, 5), sender, Outcome([QUESTION]))
+    assert [name for name, _ in bot.calls] == ["send_message"]  # nothing waited for an edit
+    await sender.retired()
+    assert bot.calls[1] == ("edit_message_reply_markup",
+                            {"chat_id": 1, "message_id": 5, "reply_markup": None})
+
+
+async def test_tapping_at_reading_speed_no_answer_waits_for_a_keyboard() -> None:
+    """Five taps, each 0.5 s after the question (a fake clock). Removing the keyboard first
+    (the old way) spends two of the chat's slots per tap and soon makes answers wait;
+    retiring it from spare capacity leaves every slot to the answers."""
+    from bot.transports.telegram.replies import answer_button
+
+    waits: dict[bool, list[float]] = {}
+    for keyboards_first in (True, False):
+        sender, bot, _, fake_time = make()
+        sender.keyboards_first = keyboards_first
+        waits[keyboards_first] = []
+        for message_id in range(1, 6):
+            fake_time.now += 0.5
+            pressed = fake_time.now
+            await answer_button(press_on(1, message_id), sender, Outcome([QUESTION]))
+            waits[keyboards_first].append(fake_time.now - pressed)
+        await sender.retired()
+        edits = [kw["message_id"] for name, kw in bot.calls if name.startswith("edit")]
+        assert sorted(edits) == [1, 2, 3, 4, 5]
+        assert edits == ([1, 2, 3, 4, 5] if keyboards_first else [5, 4, 3, 2, 1])
+    assert waits[False] == [0.0] * 5
+    assert sum(waits[True]) >= 1.0
+
+
+async def test_retired_keyboards_wait_until_the_chat_has_spare_capacity() -> None:
+    sender, bot, _, fake_time = make()
+    for _ in range(3):  # the chat's whole burst
+        await sender.send(1, QUESTION)
+    sender.retire_keyboard(1, 7)
+    await sender.retired()
+    assert bot.calls[-1][0] == "edit_message_reply_markup"
+    assert fake_time.now >= 3.0  # the lane refilled to its burst before the edit took a slot
+
+
+async def test_a_keyboard_is_retired_once() -> None:
+    sender, bot, _, _ = make()
+    sender.retire_keyboard(1, 5)
+    sender.retire_keyboard(1, 5)  # pressed twice before its buttons were gone
+    await sender.retired()
+    assert [kw["message_id"] for _, kw in bot.calls] == [5]
+
+
+async def test_a_keyboard_stays_when_telegram_asks_to_wait_long() -> None:
+    sender, bot, _, fake_time = make([TelegramRetryAfter(METHOD, "Too Many Requests", 3600)])
+    await sender.send(1, Reply("hello"))
+    sender.retire_keyboard(1, 5)
+    await sender.retired()
+    assert len(bot.calls) == 1 and not fake_time.sleeps  # given up at once, nothing held
+
+
+async def test_closing_stops_retiring() -> None:
+    sender, bot, _, _ = make()
+    sender.retire_keyboard(1, 5)
+    await sender.close()
+    await sender.retired()
+    assert not bot.calls

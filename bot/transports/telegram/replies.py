@@ -31,11 +31,16 @@ async def deliver(sender: Sender, chat_id: int, outcome: Outcome) -> None:
 
 
 async def answer_button(query: CallbackQuery, sender: Sender, outcome: Outcome) -> None:
-    """Retire the pressed message's keyboard, then reply. The press itself was already
-    acknowledged before the turn (see routers), so the client's spinner stopped at once."""
+    """Reply first, then retire the pressed message's keyboard from spare capacity: the
+    next question is what the person waits for, and Telegram's per-chat limit counts the
+    edit too. The press itself was already acknowledged before the turn (see routers), so
+    the client's spinner stopped at once."""
     message = query.message
-    if isinstance(message, Message):
+    if not isinstance(message, Message):  # too old for Telegram to include: reply in private
+        await deliver(sender, query.from_user.id, outcome)
+    elif sender.keyboards_first:  # the old way, only for bench/taps.py's baseline
         await sender.drop_keyboard(message.chat.id, message.message_id)
         await deliver(sender, message.chat.id, outcome)
-    else:  # the message is too old for Telegram to include: reply in the private chat
-        await deliver(sender, query.from_user.id, outcome)
+    else:
+        await deliver(sender, message.chat.id, outcome)
+        sender.retire_keyboard(message.chat.id, message.message_id)

@@ -9,6 +9,13 @@ data).
 It never sleeps longer than the caller allows (`max_wait`): a reply inside a person's turn
 waits a few seconds at most; a longer wait comes back as `Delivery.LATER` with the moment
 to try again, so a flood wait cannot hold anyone's turn (or a queue) for an hour.
+
+Telegram's per-chat limit (about 1 message/s) is shared by sending and editing. A person
+who taps through buttons at reading speed needs every slot for the next question, so the
+keyboard of the pressed message is retired afterwards, from spare capacity only
+(`retire_keyboard`): in the background, newest first, one edit at a time, only when the
+chat keeps room for its next answer and the global budget is half unused. A keyboard still
+waiting can be pressed; the services answer a press on an older message as such.
 """
 
 from __future__ import annotations
@@ -44,6 +51,11 @@ CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 5
 TURN_WAIT = 10.0  # seconds a reply inside a person's turn may wait for Telegram's limits
 MAX_BACKOFF = 8.0
+RETIRE_PATIENCE = 60.0  # seconds to wait for spare capacity; then the chat's waiting ones stay
+RETIRE_BACKLOG = 20  # keyboards of one chat waiting to be retired; older ones stay
+
+
+Booking = Callable[[int, float], Awaitable[float | None]]
 
 
 class Unreachable(Protocol):
@@ -64,13 +76,19 @@ class Sender:
     def __init__(self, bot: Bot, reachability: Unreachable, limiter: SendLimiter, *,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 keyboards_first: bool = False) -> None:
         self._bot = bot
         self._reachability = reachability
         self._limiter = limiter
         self._clock = clock
         self._sleep = sleep
         self._wall_clock = wall_clock
+        # The way before issue 8, kept only as bench/taps.py's baseline: remove the pressed
+        # keyboard first, in the chat's lane, then answer (about 1.5 s per tap at 1/s).
+        self.keyboards_first = keyboards_first
+        self._to_retire: dict[int, dict[int, None]] = {}  # chat -> message ids, in order
+        self._retiring: dict[int, asyncio.Task[None]] = {}  # chat -> its one background task
 
     async def send(self, chat_id: int, reply: Reply, *,
                    max_wait: float = TURN_WAIT) -> SendResult:
@@ -113,6 +131,63 @@ class Sender:
         return await self._call(chat_id, lambda: self._bot.edit_message_reply_markup(
             chat_id=chat_id, message_id=message_id, reply_markup=None), max_wait)
 
+    def retire_keyboard(self, chat_id: int, message_id: int) -> None:
+        """Remove the buttons of an answered message later, from spare capacity only, so
+        that retiring them never delays a message to this chat (or to anyone). Never
+        waits: the edits run in one background task per chat, newest first (the one just
+        above the current question is the likeliest to be pressed by mistake)."""
+        waiting = self._to_retire.setdefault(chat_id, {})
+        waiting[message_id] = None
+        while len(waiting) > RETIRE_BACKLOG:
+            del waiting[next(iter(waiting))]
+        task = self._retiring.get(chat_id)
+        if task is None or task.done():
+            self._retiring[chat_id] = asyncio.create_task(
+                self._retire_waiting(chat_id), name=f"retire-keyboards-{chat_id}")
+
+    async def retired(self) -> None:
+        """Until every keyboard waiting to be retired is retired or given up."""
+        while tasks := [task for task in self._retiring.values() if not task.done()]:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop retiring keyboards (at shutdown); those still waiting keep their buttons."""
+        tasks = list(self._retiring.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._retiring.clear()
+        self._to_retire.clear()
+
+    async def _retire_waiting(self, chat_id: int) -> None:
+        try:
+            while waiting := self._to_retire.get(chat_id):
+                message_id = next(reversed(waiting))  # the newest: nearest the question
+                result = await self._call(chat_id, partial(
+                    self._bot.edit_message_reply_markup, chat_id=chat_id,
+                    message_id=message_id, reply_markup=None),
+                    RETIRE_PATIENCE, book=self._book_spare)
+                waiting.pop(message_id, None)
+                if result.final:  # blocked, or no spare capacity for too long: they stay
+                    log.info("%s keyboards of a chat stay: %s", len(waiting), result.status)
+                    break
+        except Exception:  # tidying up must never take anything else down
+            log.exception("could not retire keyboards")
+        finally:
+            self._to_retire.pop(chat_id, None)
+            if self._retiring.get(chat_id) is asyncio.current_task():
+                del self._retiring[chat_id]
+
+    async def _book_spare(self, chat_id: int, max_wait: float) -> float | None:
+        """Like `_book`, but only from spare capacity (see SendLimiter.take_spare)."""
+        deadline = self._clock() + max_wait
+        while not self._limiter.take_spare(chat_id, now := self._clock()):
+            wait = self._limiter.spare_delay(chat_id, now)
+            if now + wait > deadline:
+                return wait
+            await self._sleep(max(wait, 0.001))
+        return None
+
     async def _html_or_plain(self, chat_id: int, text: str | None,
                              request: Callable[..., Awaitable[Any]],
                              max_wait: float) -> SendResult:
@@ -152,12 +227,15 @@ class Sender:
         return None
 
     async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]],
-                    max_wait: float) -> SendResult:
+                    max_wait: float, *, book: Booking | None = None) -> SendResult:
+        tidying = book is not None  # no message: waiting long is not worth a warning
+        book = book or self._book
         deadline = self._clock() + max_wait  # all waits of all attempts together
         for attempt in range(1, MAX_ATTEMPTS + 1):
             budget = max(0.0, deadline - self._clock())
-            if (too_long := await self._book(chat_id, budget)) is not None:
-                log.warning("a message for a chat must wait %.0f s: handed back", too_long)
+            if (too_long := await book(chat_id, budget)) is not None:
+                log.log(logging.INFO if tidying else logging.WARNING,
+                        "a request for a chat must wait %.0f s: handed back", too_long)
                 return self._later(too_long)
             try:
                 await request()
