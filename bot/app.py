@@ -13,6 +13,7 @@ from bot.content.knowledge import Knowledge
 from bot.content.search import SearchIndex
 from bot.scheduling.ticks import start_scheduler
 from bot.services.chat import ChatService, utc_now
+from bot.services.desk import Desk
 from bot.services.outbox import Drainer, OutboxTransport
 from bot.services.reachability import Reachability
 from bot.settings import Settings
@@ -29,6 +30,7 @@ class App:
     knowledge: Knowledge
     chat: ChatService
     reachability: Reachability
+    desk: Desk  # where every update enters (bot.services.desk)
 
     @asynccontextmanager
     async def background(self, transport: OutboxTransport) -> AsyncIterator[Drainer]:
@@ -62,6 +64,7 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
         uow = database.uow
         search = SearchIndex.build(flows, knowledge, catalogs)
         chat = ChatService(uow, catalogs, knowledge, flows, search, utc_now, settings.zone)
-        yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now))
+        yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now),
+                  Desk(chat, knowledge))
     finally:
         await database.dispose()

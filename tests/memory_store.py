@@ -8,9 +8,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from bot.domain import outbox
+from bot.domain import audit, outbox
+from bot.domain.invitation import Invitation
 from bot.domain.person import Person, RoleGrant
 from bot.domain.questions import Conversation
+from bot.domain.sleutelpersoon import Profile
 from bot.services.ports import StaleWrite
 
 
@@ -32,6 +34,9 @@ class MemoryState:
     conversations: dict[int, Conversation] = field(default_factory=dict)
     roles: list[RoleGrant] = field(default_factory=list)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    invitations: dict[int, tuple[str, Invitation]] = field(default_factory=dict)  # id → hash
+    profiles: dict[int, Profile] = field(default_factory=dict)
+    audit: list[audit.Entry] = field(default_factory=list)
     next_id: int = 1
     commits: int = 0
 
@@ -108,7 +113,8 @@ class MemoryRoles:
         key = (grant.telegram_id, grant.role, grant.municipality)
         if any((r.telegram_id, r.role, r.municipality) == key for r in self._st.roles):
             return False
-        self._st.roles.append(grant)
+        self._st.roles.append(replace(grant, id=self._st.next_id))
+        self._st.next_id += 1
         return True
 
     async def revoke(self, telegram_id: int, role: str, municipality: str) -> bool:
@@ -126,6 +132,123 @@ class MemoryRoles:
 
     async def delete_all_of(self, telegram_id: int) -> None:
         self._st.roles = [r for r in self._st.roles if r.telegram_id != telegram_id]
+
+    async def get(self, role_id: int) -> RoleGrant | None:
+        return next((r for r in self._st.roles if r.id == role_id), None)
+
+    async def in_municipality(self, municipality: str) -> list[RoleGrant]:
+        return sorted((r for r in self._st.roles if r.municipality == municipality),
+                      key=lambda r: (r.role.value, r.granted_at, r.id))
+
+
+class MemoryInvitations:
+    """The same rules as SqlInvitations, on a dict."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._st = state
+
+    async def add(self, code_hash: str, invitation: Invitation) -> Invitation:
+        stored = replace(invitation, id=self._st.next_id)
+        self._st.next_id += 1
+        self._st.invitations[stored.id] = (code_hash, stored)
+        return stored
+
+    async def by_code(self, code_hash: str) -> Invitation | None:
+        return next((i for h, i in self._st.invitations.values() if h == code_hash), None)
+
+    async def get(self, invitation_id: int) -> Invitation | None:
+        found = self._st.invitations.get(invitation_id)
+        return found[1] if found else None
+
+    def _set(self, invitation: Invitation, **changes: object) -> bool:
+        code_hash, _old = self._st.invitations[invitation.id]
+        self._st.invitations[invitation.id] = (code_hash, replace(invitation, **changes))
+        return True
+
+    async def take(self, invitation_id: int, telegram_id: int, now: datetime) -> bool:
+        i = await self.get(invitation_id)
+        if i is None or i.used_at is not None or i.revoked or i.expires_at <= now:
+            return False
+        return self._set(i, used_by=telegram_id, used_at=now)
+
+    async def accept(self, invitation_id: int, telegram_id: int, now: datetime) -> bool:
+        i = await self.get(invitation_id)
+        if i is None or not i.pending or i.used_by != telegram_id or i.expires_at <= now:
+            return False
+        return self._set(i, accepted_at=now)
+
+    async def decline(self, invitation_id: int, telegram_id: int, now: datetime) -> bool:
+        i = await self.get(invitation_id)
+        if i is None or not i.pending or i.used_by != telegram_id:
+            return False
+        return self._set(i, declined_at=now)
+
+    async def revoke(self, invitation_id: int) -> bool:
+        i = await self.get(invitation_id)
+        if i is None or not i.pending:
+            return False
+        return self._set(i, revoked=True)
+
+    async def pending_in(self, municipality: str, now: datetime) -> list[Invitation]:
+        return [i for _h, i in self._st.invitations.values()
+                if i.municipality == municipality and i.open_at(now)]
+
+    async def of(self, telegram_id: int) -> list[Invitation]:
+        return [i for _h, i in self._st.invitations.values()
+                if telegram_id in (i.created_by, i.used_by)]
+
+    async def forget(self, telegram_id: int) -> None:
+        for key, (code_hash, i) in list(self._st.invitations.items()):
+            if i.created_by == telegram_id:
+                del self._st.invitations[key]
+            elif i.used_by == telegram_id:
+                self._st.invitations[key] = (code_hash, replace(i, used_by=None))
+
+    async def purge(self, expired_before: datetime) -> int:
+        old = [k for k, (_h, i) in self._st.invitations.items() if i.expires_at < expired_before]
+        for key in old:
+            del self._st.invitations[key]
+        return len(old)
+
+
+class MemoryProfiles:
+    def __init__(self, state: MemoryState) -> None:
+        self._st = state
+
+    async def get(self, telegram_id: int) -> Profile | None:
+        found = self._st.profiles.get(telegram_id)
+        if found is None:
+            return None
+        person = next((p for p in self._st.people.values() if p.telegram_id == telegram_id),
+                      None)
+        return replace(found, interface_language=(person.language if person else None) or "en")
+
+    async def put(self, profile: Profile, now: datetime) -> None:
+        self._st.profiles[profile.telegram_id] = profile
+
+    async def delete(self, telegram_id: int) -> None:
+        self._st.profiles.pop(telegram_id, None)
+
+
+class MemoryAudit:
+    def __init__(self, state: MemoryState) -> None:
+        self._st = state
+
+    async def add(self, entry: audit.Entry) -> None:
+        self._st.audit.append(entry)
+
+    async def recent(self, municipalities: list[str], limit: int) -> list[audit.Entry]:
+        found = [e for e in self._st.audit if e.municipality in municipalities]
+        return list(reversed(found))[:limit]
+
+    async def of(self, telegram_id: int) -> list[audit.Entry]:
+        return [e for e in self._st.audit if e.telegram_id == telegram_id]
+
+    async def purge(self, before: datetime) -> int:
+        keep = [e for e in self._st.audit if e.at >= before]
+        purged = len(self._st.audit) - len(keep)
+        self._st.audit = keep
+        return purged
 
 
 class MemoryOutbox:
@@ -221,6 +344,9 @@ class MemoryUnitOfWork:
         self.conversations = MemoryConversations(self._work)
         self.roles = MemoryRoles(self._work)
         self.outbox = MemoryOutbox(self._work)
+        self.invitations = MemoryInvitations(self._work)
+        self.profiles = MemoryProfiles(self._work)
+        self.audit = MemoryAudit(self._work)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -9,6 +9,10 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   b  back one step in a topic                     b:back
   w  a glossary word                              w:<term id>
   k  an organisation                              k:<organisation id>
+  i  an invited person's questions (no role yet)  i:lang:<code>, i:ok:yes, i:<field>:<value>
+  p  a sleutelpersoon's /profile                  p:open:<field>, p:pause:on, p:<field>:<value>
+  c  a coordinator's buttons                      c:isp:<municipality>, c:rv:<role id>, ...
+Scopes p and c belong to an audience (bot.services.desk): their services check the role.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -52,3 +52,5 @@ class RoleGrant:
     role: Role
     municipality: str
     granted_at: datetime
+    # The stored row's id (0 before it is stored); not part of what the grant is.
+    id: int = field(default=0, compare=False)

@@ -8,7 +8,7 @@ from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services import outbox, privacy
+from bot.services import outbox, privacy, staff
 from bot.services.chat import utc_now
 from bot.services.ports import UnitOfWorkFactory
 
@@ -22,6 +22,10 @@ async def retention_tick(uow_factory: UnitOfWorkFactory) -> None:
     purged = await outbox.purge_ended(uow_factory, utc_now())
     if purged:
         log.info("retention: removed %s ended outbox rows", purged)
+    invitations, entries = await staff.purge_records(uow_factory, utc_now())
+    if invitations or entries:
+        log.info("retention: removed %s old invitations and %s audit entries", invitations,
+                 entries)
 
 
 async def outbox_tick(drainer: outbox.Drainer) -> None:

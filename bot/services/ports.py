@@ -7,9 +7,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.domain import outbox
+from bot.domain import audit, outbox
+from bot.domain.invitation import Invitation
 from bot.domain.person import Person, RoleGrant
 from bot.domain.questions import Conversation
+from bot.domain.sleutelpersoon import Profile
 
 
 class StaleWrite(Exception):
@@ -41,6 +43,44 @@ class RoleRepository(Protocol):
     async def of(self, telegram_id: int) -> list[RoleGrant]: ...
     async def all(self) -> list[RoleGrant]: ...
     async def delete_all_of(self, telegram_id: int) -> None: ...
+    async def get(self, role_id: int) -> RoleGrant | None: ...
+    async def in_municipality(self, municipality: str) -> list[RoleGrant]: ...
+
+
+class InvitationRepository(Protocol):
+    async def add(self, code_hash: str, invitation: Invitation) -> Invitation:
+        """Store it (only the code's digest); returns it with its id."""
+    async def by_code(self, code_hash: str) -> Invitation | None: ...
+    async def get(self, invitation_id: int) -> Invitation | None: ...
+    # The changes below are single conditional statements: of two people racing, one wins.
+    async def take(self, invitation_id: int, telegram_id: int, now: datetime) -> bool:
+        """Mark it used by `telegram_id` if nobody has, it is not revoked or expired."""
+    async def accept(self, invitation_id: int, telegram_id: int, now: datetime) -> bool:
+        """Mark the role granted, if `telegram_id` took it and it is still pending."""
+    async def decline(self, invitation_id: int, telegram_id: int, now: datetime) -> bool: ...
+    async def revoke(self, invitation_id: int) -> bool:
+        """Withdraw it while it is pending (not accepted, declined or revoked)."""
+    async def pending_in(self, municipality: str, now: datetime) -> list[Invitation]: ...
+    async def of(self, telegram_id: int) -> list[Invitation]:
+        """Invitations the person created or used (for /mydata)."""
+    async def forget(self, telegram_id: int) -> None:
+        """/delete: remove what they created; an invitation they used stays used, unnamed."""
+    async def purge(self, expired_before: datetime) -> int: ...
+
+
+class ProfileRepository(Protocol):
+    async def get(self, telegram_id: int) -> Profile | None:
+        """The profile, with the person's interface language ("en" when unknown)."""
+    async def put(self, profile: Profile, now: datetime) -> None: ...
+    async def delete(self, telegram_id: int) -> None: ...
+
+
+class AuditRepository(Protocol):
+    async def add(self, entry: audit.Entry) -> None: ...
+    async def recent(self, municipalities: list[str], limit: int) -> list[audit.Entry]: ...
+    async def of(self, telegram_id: int) -> list[audit.Entry]:
+        """What the person did (for /mydata)."""
+    async def purge(self, before: datetime) -> int: ...
 
 
 class OutboxRepository(Protocol):
@@ -69,6 +109,12 @@ class UnitOfWork(Protocol):
     @property
     def outbox(self) -> OutboxRepository:
         """Rows written here are sent after commit (the drainer is woken then)."""
+    @property
+    def invitations(self) -> InvitationRepository: ...
+    @property
+    def profiles(self) -> ProfileRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
 
     async def commit(self) -> None: ...
     async def __aenter__(self) -> Self: ...

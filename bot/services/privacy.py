@@ -6,8 +6,10 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.invitation import Invitation
 from bot.domain.questions import Conversation, Flow, Step
 from bot.domain.replies import Document, Outcome, Reply, rows
+from bot.domain.sleutelpersoon import Profile
 from bot.services import questions
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.turn import Turn, button
@@ -54,6 +56,15 @@ async def export(turn: Turn) -> Outcome:
         "messages_to_you": [{"kind": m.kind.value, "status": m.status.value,
                              "attempts": m.attempts, "ended_at": _iso(m.ended_at),
                              "text": m.text} for m in await turn.uow.outbox.of(person.id)],
+        "sleutelpersoon_profile": _profile(
+            await turn.uow.profiles.get(person.telegram_id)),
+        "invitations": _invitations(await turn.uow.invitations.of(person.telegram_id),
+                                    person.telegram_id),
+        # Kept after /delete for 180 days: a security record (ids and actions only).
+        "audit": [{"at": _iso(e.at), "action": e.action.value, "target": e.target,
+                   "municipality": e.municipality, "allowed": e.allowed,
+                   "reason": e.reason.value if e.reason else None}
+                  for e in await turn.uow.audit.of(person.telegram_id)],
     }
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     return Outcome([Reply(_("Here is everything Wegwijs stores about you."),
@@ -77,7 +88,11 @@ def is_confirming(turn: Turn) -> bool:
 
 async def delete_everything(turn: Turn) -> Outcome:
     _ = turn.gettext
-    await turn.uow.roles.delete_all_of(turn.person.telegram_id)
+    telegram_id = turn.person.telegram_id
+    await turn.uow.roles.delete_all_of(telegram_id)
+    await turn.uow.profiles.delete(telegram_id)
+    await turn.uow.invitations.forget(telegram_id)
+    # The audit log stays (bot.storage.personal_data says why); it goes after 180 days.
     turn.deleted = True
     return Outcome([Reply(_(
         "All your data has been deleted. Take care! If you want to use Wegwijs again, "
@@ -110,6 +125,29 @@ async def purge_unconsented(uow_factory: UnitOfWorkFactory, now: datetime) -> in
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def _profile(profile: Profile | None) -> dict[str, Any] | None:
+    if profile is None:
+        return None
+    return {"display_name": profile.display_name, "languages": sorted(profile.languages),
+            "municipalities": sorted(profile.municipalities), "topics": sorted(profile.topics),
+            "windows": [{"weekday": w.weekday, "start": w.start.isoformat("minutes"),
+                         "end": w.end.isoformat("minutes")} for w in profile.windows],
+            "capacity": profile.capacity, "paused": profile.paused}
+
+
+def _invitations(found: list[Invitation], telegram_id: int) -> dict[str, Any] | None:
+    def one(i: Invitation) -> dict[str, Any]:
+        return {"role": i.role.value, "municipality": i.municipality,
+                "created_at": _iso(i.created_at), "expires_at": _iso(i.expires_at),
+                "used_at": _iso(i.used_at), "accepted_at": _iso(i.accepted_at),
+                "declined_at": _iso(i.declined_at), "withdrawn": i.revoked}
+
+    if not found:
+        return None
+    return {"created": [one(i) for i in found if i.created_by == telegram_id],
+            "used": [one(i) for i in found if i.used_by == telegram_id]}
 
 
 def _conversation(conv: Conversation | None) -> dict[str, Any] | None:

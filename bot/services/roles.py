@@ -1,14 +1,43 @@
-"""Appointing coordinators and sleutelpersonen (the operator's CLI uses this)."""
+"""Granting and ending roles: the operator's CLI (RolesService) and, through `end_role`,
+coordinators in the bot. Every change is written to the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from bot.content.knowledge import Knowledge
+from bot.domain import audit
 from bot.domain.person import Role, RoleGrant
-from bot.services.ports import Clock, UnitOfWorkFactory
+from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
 class UnknownMunicipality(ValueError):
     pass
+
+
+async def end_role(uow: UnitOfWork, grant: RoleGrant, now: datetime) -> bool:
+    """Take a role away. A sleutelpersoon's profile follows their roles: it no longer lists
+    that municipality, and it goes with their last sleutelpersoon role."""
+    removed = await uow.roles.revoke(grant.telegram_id, grant.role.value, grant.municipality)
+    if not removed or grant.role is not Role.SLEUTELPERSOON:
+        return removed
+    profile = await uow.profiles.get(grant.telegram_id)
+    if profile is None:
+        return removed
+    left = frozenset(g.municipality for g in await uow.roles.of(grant.telegram_id)
+                     if g.role is Role.SLEUTELPERSOON)
+    if not left:
+        await uow.profiles.delete(grant.telegram_id)
+    else:
+        await uow.profiles.put(replace(profile, municipalities=(
+            profile.municipalities & left) or left), now)
+    return removed
+
+
+def role_target(telegram_id: int, role: Role, role_id: int = 0) -> str:
+    """How the audit log names a role: ids only."""
+    return (f"role:{role_id} " if role_id else "") + f"person:{telegram_id} {role.value}"
 
 
 class RolesService:
@@ -23,9 +52,12 @@ class RolesService:
         if self._knowledge.municipality(municipality) is None:
             known = ", ".join(m.id for m in self._knowledge.municipalities)
             raise UnknownMunicipality(f"unknown municipality; choose one of {known}")
+        now = self._clock()
         async with self._uow() as uow:
-            added = await uow.roles.grant(RoleGrant(telegram_id, role, municipality,
-                                                    self._clock()))
+            added = await uow.roles.grant(RoleGrant(telegram_id, role, municipality, now))
+            if added:
+                await uow.audit.add(audit.Entry(now, None, audit.Act.ROLE_GRANT, True,
+                                                role_target(telegram_id, role), municipality))
             await uow.commit()
         return added
 
@@ -33,8 +65,12 @@ class RolesService:
         """True when revoked, False when the person did not have this role there. The
         municipality is not checked: a grant must stay revocable after its municipality
         has left the knowledge base."""
+        now = self._clock()
         async with self._uow() as uow:
-            removed = await uow.roles.revoke(telegram_id, role.value, municipality)
+            removed = await end_role(uow, RoleGrant(telegram_id, role, municipality, now), now)
+            if removed:
+                await uow.audit.add(audit.Entry(now, None, audit.Act.ROLE_REVOKE, True,
+                                                role_target(telegram_id, role), municipality))
             await uow.commit()
         return removed
 

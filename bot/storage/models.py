@@ -98,3 +98,56 @@ class OutboxRow(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+
+class InvitationRow(Base):
+    """A one-time invitation to a role. Only the digest of the code in the link is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    municipality: Mapped[str] = mapped_column(String(40), index=True)
+    created_by: Mapped[int] = mapped_column(BigInteger, index=True)  # a Telegram id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a Telegram id
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    declined_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SleutelpersoonProfileRow(Base):
+    """bot.domain.sleutelpersoon.Profile; lists are JSON. The interface language is the
+    person's own (people.language), not stored twice."""
+
+    __tablename__ = "sleutelpersoon_profiles"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    display_name: Mapped[str] = mapped_column(String(64))
+    languages: Mapped[str] = mapped_column(Text)  # ["ti", "ar"]
+    municipalities: Mapped[str] = mapped_column(Text)  # ["leiden"]
+    topics: Mapped[str] = mapped_column(Text)  # flow ids
+    windows: Mapped[str] = mapped_column(Text)  # [[weekday, "HH:MM", "HH:MM"], ...]
+    capacity: Mapped[int] = mapped_column(Integer)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Who did what to roles and invitations, and what was refused. Ids only, no content."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: operator
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80))
+    municipality: Mapped[str | None] = mapped_column(String(40))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_audit_log_municipality_at", "municipality", "at"),)

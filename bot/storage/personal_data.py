@@ -29,6 +29,9 @@ class Retention(StrEnum):
     WITH_PERSON = "with-person"
     # Granted by the operator, not the person: kept until `wegwijs roles revoke` or /delete.
     UNTIL_REVOKED = "until-revoked"
+    # Kept for a fixed time after the event, whether or not the person still uses Wegwijs,
+    # then removed by the retention tick; the period is named in the declaration's comment.
+    FIXED_PERIOD = "fixed-period"
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Personal:
     # paid for) outweighs; then say which in kept_because.
     erased_by_delete: bool = True
     kept_because: str = ""
+    # Further columns that can name the person (e.g. who used an invitation); /delete
+    # empties them too, or says in kept_because why not.
+    other_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.erased_by_delete and not self.kept_because:
@@ -69,6 +75,23 @@ DECLARATIONS: tuple[Declaration, ...] = (
     # bookkeeping goes after services.outbox.ENDED_RETENTION.
     Personal("outbox", "recipient_id", PersonKey.PEOPLE_ID, "messages_to_you",
              Retention.WITH_PERSON),
+    # Invitations a coordinator created, and (used_by) the one a person used. /delete removes
+    # those they created and empties used_by (the invitation stays used); all go
+    # services.staff.INVITATION_RETENTION after they expire.
+    Personal("invitations", "created_by", PersonKey.TELEGRAM_ID, "invitations",
+             Retention.FIXED_PERIOD, other_columns=("used_by",)),
+    # What a sleutelpersoon tells about themselves; goes when their last sleutelpersoon
+    # role is revoked, or with /delete.
+    Personal("sleutelpersoon_profiles", "telegram_id", PersonKey.TELEGRAM_ID,
+             "sleutelpersoon_profile", Retention.UNTIL_REVOKED),
+    # Who changed roles and invitations, and which staff actions were refused: ids only.
+    # Kept audit.RETENTION (180 days), then removed by the retention tick.
+    Personal("audit_log", "telegram_id", PersonKey.TELEGRAM_ID, "audit",
+             Retention.FIXED_PERIOD, erased_by_delete=False,
+             kept_because="a security record that coordinators and the operator rely on: "
+                          "erasing it on request would let anyone wipe the traces of what "
+                          "they tried. It holds ids, actions and times, never message "
+                          "content, and is removed after 180 days (bot.domain.audit.RETENTION)."),
 )
 
 

@@ -142,7 +142,7 @@ class SqlConversations:
 
 def _grant(row: RoleRow) -> RoleGrant:
     return RoleGrant(row.telegram_id, Role(row.role), row.municipality,
-                     _utc(row.granted_at) or row.granted_at)
+                     _utc(row.granted_at) or row.granted_at, row.id)
 
 
 class SqlRoles:
@@ -178,6 +178,15 @@ class SqlRoles:
 
     async def delete_all_of(self, telegram_id: int) -> None:
         await self._s.execute(delete(RoleRow).where(RoleRow.telegram_id == telegram_id))
+
+    async def get(self, role_id: int) -> RoleGrant | None:
+        row = await self._s.get(RoleRow, role_id)
+        return _grant(row) if row else None
+
+    async def in_municipality(self, municipality: str) -> list[RoleGrant]:
+        rows = await self._s.scalars(select(RoleRow).where(RoleRow.municipality == municipality)
+                                     .order_by(RoleRow.role, RoleRow.granted_at, RoleRow.id))
+        return [_grant(r) for r in rows]
 
 
 class SqlOutbox:

@@ -18,6 +18,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
+from bot.storage.staff_repositories import SqlAudit, SqlInvitations, SqlProfiles
 
 # A unit of work opened inside another in the same task would wait for itself on SQLite.
 # (Tasks started inside one inherit the variable, hence the task it was set in.)
@@ -30,6 +31,9 @@ class SqlUnitOfWork:
     conversations: SqlConversations
     roles: SqlRoles
     outbox: SqlOutbox
+    invitations: SqlInvitations
+    profiles: SqlProfiles
+    audit: SqlAudit
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -49,6 +53,9 @@ class SqlUnitOfWork:
         self.conversations = SqlConversations(self._session)
         self.roles = SqlRoles(self._session)
         self.outbox = SqlOutbox(self._session)
+        self.invitations = SqlInvitations(self._session)
+        self.profiles = SqlProfiles(self._session)
+        self.audit = SqlAudit(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -74,7 +74,7 @@ def crash_on_text(monkeypatch: pytest.MonkeyPatch, api: FakeBotAPI) -> None:
         except ConnectionError as cause:
             raise RuntimeError(f"downloading from {url} failed") from cause
 
-    monkeypatch.setattr(ChatService, "text", text)
+    monkeypatch.setattr(ChatService, "on_text", text)  # inside the turn the Desk opens
 
 
 async def test_no_log_record_or_traceback_shows_the_token(

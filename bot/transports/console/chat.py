@@ -75,16 +75,16 @@ class ConsoleChat:
                 await self.handle(line.strip())
 
     async def handle(self, line: str) -> None:
-        chat = self._app.chat
+        desk = self._app.desk  # the same routing by audience as Telegram's routers
         if (name := command_name(line)) == "as":
             await self._become(command_args(line))
             return
         if line.isdigit() and 1 <= int(line) <= len(self._buttons):
-            outcome = await chat.button(self._caller, self._buttons[int(line) - 1].data)
+            outcome = await desk.button(self._caller, self._buttons[int(line) - 1].data)
         elif (name := command_name(line)) is not None:
-            outcome = await chat.command(self._caller, name, command_args(line))
+            outcome = await desk.command(self._caller, name, command_args(line))
         else:
-            outcome = await chat.text(self._caller, line)
+            outcome = await desk.text(self._caller, line)
         await self._show(outcome)
         if self._drainer is not None:
             await self._drainer.drain()
@@ -120,7 +120,7 @@ class ConsoleChat:
         if auto is not None:
             self._auto.discard(auto.data)
             self._print(f"> {plain(auto.label)}")
-            await self._show(await self._app.chat.button(self._caller, auto.data))
+            await self._show(await self._app.desk.button(self._caller, auto.data))
 
     def _show_reply(self, reply: Reply) -> None:
         self._print(plain(reply.text))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -20,9 +21,11 @@ from bot.services import menu
 from bot.settings import Settings
 from bot.transports.telegram.middlewares import OnePersonAtATime
 from bot.transports.telegram.outbox import TelegramOutbox
+from bot.transports.telegram.routers.coordinator import coordinator_router
 from bot.transports.telegram.routers.fallback import fallback_router
 from bot.transports.telegram.routers.newcomer import newcomer_router
-from bot.transports.telegram.sender import Sender
+from bot.transports.telegram.routers.sleutelpersoon import sleutelpersoon_router
+from bot.transports.telegram.sender import Sender, Unreachable
 
 log = logging.getLogger(__name__)
 # Updates handled at once. Beyond it aiogram stops fetching until a slot is free, so a
@@ -39,10 +42,12 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def make_dispatcher() -> Dispatcher:
-    """Routers in explicit order; the fallback is last."""
+    """Routers in explicit order: one per audience, each with its role filter, then
+    newcomers (everyone else); the fallback is last."""
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(OnePersonAtATime())
-    dispatcher.include_routers(newcomer_router(), fallback_router())
+    dispatcher.include_routers(coordinator_router(), sleutelpersoon_router(), newcomer_router(),
+                               fallback_router())
     dispatcher.errors.register(on_error)
     return dispatcher
 
@@ -67,21 +72,24 @@ async def publish_profile(bot: Bot, app: App) -> None:
 
 
 class TelegramRunner:
-    def __init__(self, settings: Settings, limiter: SendLimiter | None = None) -> None:
+    def __init__(self, settings: Settings, limiter: SendLimiter | None = None, *,
+                 make_sender: Callable[[Bot, Unreachable, SendLimiter], Sender] = Sender) -> None:
         self.settings = settings
         self.dispatcher = make_dispatcher()
         self._limiter = limiter or SendLimiter(global_rate=settings.send_rate)
+        self._make_sender = make_sender  # bench/taps.py measures the old way against the new
 
     async def run(self, *, handle_signals: bool = True) -> None:
         settings = self.settings
         protect_secrets(*settings.secrets())  # before anything can log the token or password
         async with build_app(settings) as app:
             bot = make_bot(settings)
-            sender = Sender(bot, app.reachability, self._limiter)
+            sender = self._make_sender(bot, app.reachability, self._limiter)
             try:
                 async with app.background(TelegramOutbox(sender)):
                     me = await bot.get_me()
                     log.info("serving Telegram as @%s", me.username)
+                    app.desk.set_bot_username(me.username)  # for invitation links
                     try:
                         await publish_profile(bot, app)
                     except TelegramAPIError as exc:  # cosmetic: never a reason not to serve
@@ -91,8 +99,10 @@ class TelegramRunner:
                         bot, handle_signals=handle_signals, close_bot_session=True,
                         allowed_updates=["message", "callback_query", "my_chat_member"],
                         tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
-                        chat=app.chat, sender=sender, reachability=app.reachability)
+                        chat=app.chat, desk=app.desk, sender=sender,
+                        reachability=app.reachability)
             finally:
+                await sender.close()  # keyboards still waiting to be retired keep their buttons
                 await bot.session.close()
 
     async def stop(self) -> None:

@@ -6,15 +6,15 @@ from aiogram import F, Router
 from aiogram.enums import ChatMemberStatus, ChatType
 from aiogram.types import ChatMemberUpdated, Message
 
-from bot.services.chat import ChatService
+from bot.services.desk import Desk
 from bot.services.reachability import Reachability
 from bot.transports.telegram.replies import caller_of, deliver
 from bot.transports.telegram.sender import Sender
 
 
-async def on_anything_else(message: Message, chat: ChatService, sender: Sender) -> None:
+async def on_anything_else(message: Message, desk: Desk, sender: Sender) -> None:
     assert message.from_user is not None
-    outcome = await chat.unsupported(caller_of(message.from_user, message.chat.id))
+    outcome = await desk.unsupported(caller_of(message.from_user, message.chat.id))
     await deliver(sender, message.chat.id, outcome)
 
 

@@ -1,4 +1,6 @@
-"""Newcomer chats: commands, button presses and text in private chats."""
+"""Newcomers, and everyone without the role an update needs: commands, button presses and
+text in private chats, through the Desk (which also answers /whoami, invitation links, and
+typed answers to a sleutelpersoon's or an invited person's open question)."""
 
 from __future__ import annotations
 
@@ -7,30 +9,30 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.incoming import command_args, command_name
-from bot.services.chat import ChatService
+from bot.services.desk import Desk
 from bot.transports.telegram.replies import answer_button, caller_of, deliver
 from bot.transports.telegram.sender import Sender
 
 
-async def on_command(message: Message, chat: ChatService, sender: Sender) -> None:
+async def on_command(message: Message, desk: Desk, sender: Sender) -> None:
     """Every /command; the service answers unknown ones in the person's language."""
     assert message.from_user is not None and message.text is not None
     name = command_name(message.text) or "?"
-    outcome = await chat.command(caller_of(message.from_user, message.chat.id), name,
+    outcome = await desk.command(caller_of(message.from_user, message.chat.id), name,
                                  command_args(message.text))
     await deliver(sender, message.chat.id, outcome)
 
 
-async def on_text(message: Message, chat: ChatService, sender: Sender) -> None:
+async def on_text(message: Message, desk: Desk, sender: Sender) -> None:
     assert message.from_user is not None and message.text is not None
-    outcome = await chat.text(caller_of(message.from_user, message.chat.id), message.text)
+    outcome = await desk.text(caller_of(message.from_user, message.chat.id), message.text)
     await deliver(sender, message.chat.id, outcome)
 
 
-async def on_button(query: CallbackQuery, chat: ChatService, sender: Sender) -> None:
+async def on_button(query: CallbackQuery, desk: Desk, sender: Sender) -> None:
     await sender.acknowledge(query.id)  # first: the spinner stops even if the turn waits
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    outcome = await chat.button(caller_of(query.from_user, chat_id), query.data or "")
+    outcome = await desk.button(caller_of(query.from_user, chat_id), query.data or "")
     await answer_button(query, sender, outcome)
 
 
