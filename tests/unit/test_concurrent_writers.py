@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from memory_store import MemoryStore
-from postgres import temporary_database
 from sqlalchemy import event
 
 from bot.content.catalogs import BabelCatalogs
@@ -31,19 +29,9 @@ NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 ME = Caller(telegram_id=42, chat_id=42, language_code="en")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-        await db.migrate()
-        yield db
-        await db.dispose()
-        return
-    async with temporary_database() as url:
-        db = Database(url)
-        await db.migrate()
-        yield db
-        await db.dispose()
+@pytest.fixture
+def database(both_databases: Database) -> Database:
+    return both_databases
 
 
 def service(uow: UnitOfWorkFactory, catalogs: BabelCatalogs, knowledge: Knowledge,

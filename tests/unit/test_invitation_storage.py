@@ -6,11 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from postgres import temporary_database
 
 from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
@@ -27,19 +25,10 @@ NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CODE = "Sx7-3kQ_pL9mN2vB8cR4tY6w"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'wegwijs.db'}"
-        return
-    async with temporary_database() as pg_url:
-        yield pg_url
-
-
 @pytest.fixture
-async def two(url: str) -> AsyncIterator[tuple[Database, Database]]:
+async def two(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
     """Two engines on one database: two processes, as far as the database can tell."""
-    first, second = Database(url), Database(url)
+    first, second = Database(database_url), Database(database_url)
     await first.migrate()
     async with first.uow() as uow:
         await uow.invitations.add(invitation.digest(CODE), invitation.Invitation(

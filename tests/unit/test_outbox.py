@@ -4,15 +4,12 @@ PostgreSQL (several drainers never take the same row; a dead drainer's rows come
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from memory_store import MemoryStore
-from postgres import temporary_database
 
 from bot.domain import outbox
 from bot.domain.delivery import SENT, UNREACHABLE, Delivery, SendResult
@@ -211,19 +208,9 @@ async def test_ended_rows_are_purged_after_their_retention() -> None:
 # -- on real databases ---------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
-        await db.migrate()
-        yield db
-        await db.dispose()
-        return
-    async with temporary_database() as url:
-        db = Database(url)
-        await db.migrate()
-        yield db
-        await db.dispose()
+@pytest.fixture
+def database(both_databases: Database) -> Database:
+    return both_databases
 
 
 async def test_a_commit_that_wrote_rows_wakes_the_drainer(database: Database) -> None:
