@@ -299,6 +299,34 @@ def outbox_status() -> None:
     asyncio.run(go())
 
 
+@app.command()
+def audit(limit: Annotated[int, typer.Option(min=1, max=1000, help="How many entries.")] = 50
+          ) -> None:
+    """The newest audit entries of every municipality, also refusals aimed at none."""
+    from bot.storage.database import Database
+
+    settings = _settings()
+
+    async def go() -> None:
+        database = Database(settings.db_url)
+        try:
+            with _database_errors(settings):
+                await database.migrate()
+            async with database.uow() as uow:
+                entries = await uow.audit.latest(limit)
+        finally:
+            await database.dispose()
+        if not entries:
+            typer.echo("The audit log is empty.")
+        for e in entries:
+            who = e.telegram_id if e.telegram_id is not None else "operator"
+            verdict = "allowed" if e.allowed else f"refused ({e.reason.value if e.reason else '-'})"
+            typer.echo(f"{e.at:%Y-%m-%d %H:%M}\t{who}\t{e.action.value}\t{e.target or '-'}\t"
+                       f"{e.municipality or '-'}\t{verdict}")
+
+    asyncio.run(go())
+
+
 def _with_roles(settings: Settings, use: Callable[[RolesService], Awaitable[T]]) -> T:
     from bot.content.knowledge import Knowledge
     from bot.storage.database import Database

@@ -237,6 +237,9 @@ class MemoryAudit:
     async def add(self, entry: audit.Entry) -> None:
         self._st.audit.append(entry)
 
+    async def latest(self, limit: int) -> list[audit.Entry]:
+        return sorted(self._st.audit, key=lambda e: e.at, reverse=True)[:limit]
+
     async def recent(self, municipalities: list[str], limit: int) -> list[audit.Entry]:
         found = [e for e in self._st.audit if e.municipality in municipalities]
         return list(reversed(found))[:limit]

@@ -140,3 +140,22 @@ async def test_outbox_status_shows_counts_and_failed_rows(tmp_path: Path) -> Non
     assert code == 0
     assert "relay         failed             1" in out and "pending            1" in out
     assert "Bad Request: too long" in out and "secret text" not in out
+
+
+async def test_audit_shows_every_municipality_and_refusals_aimed_at_none(
+        tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain import audit
+    from bot.storage.database import Database
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'wegwijs.db'}")
+    await database.migrate()
+    now = datetime.now(UTC)
+    async with database.uow() as uow:
+        await uow.audit.add(audit.Entry(now, 77, audit.Act.INVITATION_OPEN, False, "",
+                                        None, audit.Reason.FORGED))
+        await uow.commit()
+    await database.dispose()
+    code, out, _ = await wegwijs(tmp_path, "audit")
+    assert code == 0 and "\t77\t" in out and "refused (forged)" in out

@@ -6,11 +6,13 @@ municipality inside the update's unit of work, whatever the callback data claims
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.content.knowledge import Knowledge
 from bot.domain import actions, audit, outbox
 from bot.domain.incoming import Caller
+from bot.domain.invitation import Invitation
 from bot.domain.person import Role, RoleGrant
 from bot.domain.replies import Button, Outcome, Reply, rows
 from bot.services import dates, staff
@@ -84,7 +86,7 @@ class CoordinatorService:
         if action.name in _INVITE:
             return await self._create(turn, _INVITE[action.name], place)
         if action.name == "ri":
-            return await self._withdraw(turn, int(action.value), place, mine)
+            return await self._withdraw(turn, _ref(action.value)[0], place, mine)
         assert grant is not None
         if action.name == "rv":
             return self._confirm_end(turn, grant)
@@ -101,17 +103,18 @@ class CoordinatorService:
                     action.value, None)
         if action.name == "list" and not action.value:
             return audit.Act.ROLES_LIST, "", None, None
-        if action.name in ("rv", "rvy") and action.value.isdigit():
-            grant = await turn.uow.roles.get(int(action.value))
-            what = f"role:{action.value}"
-            if grant is None:
+        row_id, check = _ref(action.value)
+        if action.name in ("rv", "rvy") and row_id:
+            grant = await turn.uow.roles.get(row_id)
+            what = f"role:{row_id}"
+            if grant is None or grant.telegram_id != check:  # gone, or its id reused since
                 return audit.Act.ROLE_REVOKE, what, None, None
             return (audit.Act.ROLE_REVOKE, role_target(grant.telegram_id, grant.role, grant.id),
                     grant.municipality, grant)
-        if action.name == "ri" and action.value.isdigit():
-            invitation = await turn.uow.invitations.get(int(action.value))
-            if invitation is None:
-                return audit.Act.INVITATION_REVOKE, f"invitation:{action.value}", None, None
+        if action.name == "ri" and row_id:
+            invitation = await turn.uow.invitations.get(row_id)
+            if invitation is None or _stamp(invitation.created_at) != check:
+                return audit.Act.INVITATION_REVOKE, f"invitation:{row_id}", None, None
             return (audit.Act.INVITATION_REVOKE, invitation_target(invitation),
                     invitation.municipality, None)
         return audit.Act.BUTTON, "", None, None
@@ -134,7 +137,7 @@ class CoordinatorService:
             "once, until {date}."), what=staff.role_in(_, self._knowledge, role, place),
             date=self._invitations.valid_until(turn, invitation))
         return Outcome([Reply(f"{text}\n\n{turn.value(link)}", rows([button(
-            _("Withdraw this invitation"), SCOPE, "ri", str(invitation.id))], 1))])
+            _("Withdraw this invitation"), SCOPE, "ri", invitation_ref(invitation))], 1))])
 
     # -- /roles -------------------------------------------------------------------------
 
@@ -155,7 +158,7 @@ class CoordinatorService:
                                        role=staff.role_name(turn, grant.role), who=who,
                                        date=since))
                 buttons.append(button(f"✖ {who} ({staff.role_name(turn, grant.role)})",
-                                      SCOPE, "rv", str(grant.id)))
+                                      SCOPE, "rv", role_ref(grant)))
             if pending:
                 lines += ["", _("<b>Invitations not yet accepted</b>")]
             for invitation in pending:
@@ -165,7 +168,7 @@ class CoordinatorService:
                     if invitation.used_at else _("• {role}, valid until {date}"),
                     role=staff.role_name(turn, invitation.role), date=until))
                 buttons.append(button(f"✖ {staff.role_name(turn, invitation.role)} – {until}",
-                                      SCOPE, "ri", str(invitation.id)))
+                                      SCOPE, "ri", invitation_ref(invitation)))
             if buttons:
                 lines += ["", _("Tap ✖ to end a role or to withdraw an invitation.")]
             replies.append(Reply("\n".join(lines), rows(buttons, 1)))
@@ -182,7 +185,7 @@ class CoordinatorService:
             turn.fill(_("End this role: {what}, of Telegram user {who}?"),
                       what=staff.role_in(_, self._knowledge, grant.role, grant.municipality),
                       who=str(grant.telegram_id)),
-            rows([button(_("Yes, end this role"), SCOPE, "rvy", str(grant.id)),
+            rows([button(_("Yes, end this role"), SCOPE, "rvy", role_ref(grant)),
                   button(_("No, keep it"), SCOPE, "list")], 1))])
 
     async def _end(self, turn: Turn, grant: RoleGrant) -> Outcome:
@@ -237,3 +240,28 @@ class CoordinatorService:
                      entry.municipality or ""]
             lines.append(turn.value(" ".join(p for p in parts if p)))
         return Outcome([Reply("\n".join(lines))])
+
+
+# Buttons name a role or an invitation by its row id and something only that row has (the
+# person's Telegram id; the invitation's creation time): SQLite may give a deleted row's id
+# to a new row, and an old button must never act on the new one.
+
+
+def role_ref(grant: RoleGrant) -> str:
+    return f"{grant.id}-{grant.telegram_id}"
+
+
+def invitation_ref(invitation: Invitation) -> str:
+    return f"{invitation.id}-{_stamp(invitation.created_at)}"
+
+
+def _stamp(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def _ref(value: str) -> tuple[int, int]:
+    """(row id, check) from a button value; (0, 0), which names no row, when malformed."""
+    row_id, _, check = value.partition("-")
+    if not (row_id.isdigit() and check.isdigit()):
+        return 0, 0
+    return int(row_id), int(check)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.content.knowledge import Knowledge
+from bot.domain import invitation
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply
@@ -97,7 +98,7 @@ class Desk:
 
     async def on_command(self, turn: Turn, name: str, args: str = "") -> Outcome:
         name = name.lower()
-        if name == "start" and args.strip():
+        if name == "start" and invitation.well_formed(args.strip()):
             return await self.invitations.open(turn, args)
         if name == "whoami":
             return await self.whoami(turn)

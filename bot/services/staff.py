@@ -84,10 +84,12 @@ async def record(turn: Turn, action: audit.Act, *, allowed: bool, target: str = 
 
 async def refuse(turn: Turn, action: audit.Act, reason: audit.Reason, text: str, *,
                  target: str = "", municipality: str | None = None) -> Outcome:
-    """Say no in the person's language, change nothing, and write it down. Without a
-    municipality of its own, the attempt is filed under the caller's municipality."""
-    await record(turn, action, allowed=False, target=target,
-                 municipality=municipality or turn.person.municipality, reason=reason)
+    """Say no in the person's language, change nothing, and write it down: under the
+    municipality the attempt aimed at, else under none, which only the operator reads
+    (`wegwijs audit`). Never under the caller's home: that would show a newcomer's
+    Telegram id and where they live to that municipality's coordinators."""
+    await record(turn, action, allowed=False, target=target, municipality=municipality,
+                 reason=reason)
     return Outcome([Reply(text)], notice=text)
 
 

@@ -183,6 +183,12 @@ class SqlAudit:
             .order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit))
         return [_entry(r) for r in rows]
 
+    async def latest(self, limit: int) -> list[audit.Entry]:
+        """Every municipality's and none: for the operator."""
+        rows = await self._s.scalars(select(AuditRow)
+                                     .order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit))
+        return [_entry(r) for r in rows]
+
     async def of(self, telegram_id: int) -> list[audit.Entry]:
         rows = await self._s.scalars(select(AuditRow).where(AuditRow.telegram_id == telegram_id)
                                      .order_by(AuditRow.at, AuditRow.id))

@@ -20,6 +20,7 @@ from bot.domain.incoming import Caller
 from bot.domain.person import Role, RoleGrant
 from bot.domain.replies import Outcome, plain_text
 from bot.services.chat import ChatService
+from bot.services.coordinators import invitation_ref, role_ref
 from bot.services.desk import Desk
 
 COORDINATOR = Caller(100, 100, "en")
@@ -166,14 +167,21 @@ async def test_a_person_who_stops_half_way_continues_where_they_were(desk: Desk)
 # -- codes that grant nothing ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["nonsense!", "x" * 65, "A" * 24, "<script>", ""])
+@pytest.mark.parametrize("code", ["nonsense!", "x" * 65, "<script>", ""])
+async def test_a_start_parameter_that_is_no_code_starts_onboarding(
+        desk: Desk, store: MemoryStore, code: str) -> None:
+    """Links from elsewhere (t.me/bot?start=flyer) are a plain /start, not an attack."""
+    await invite(desk)
+    answer = await desk.command(STRANGER, "start", code)
+    assert "Kies je taal." in text_of(answer)
+    assert not audited(store, allowed=False)
+
+
+@pytest.mark.parametrize("code", ["A" * 24, "Zz9_-" * 4])
 async def test_a_forged_code_is_refused_and_audited(desk: Desk, store: MemoryStore,
                                                     code: str) -> None:
     await invite(desk)
     answer = await desk.command(STRANGER, "start", code)
-    if not code:  # plain /start: the newcomer's onboarding
-        assert "Kies je taal." in text_of(answer)
-        return
     assert text_of(answer) == ("Deze uitnodigingslink is niet geldig. Vraag je coördinator "
                                "om een nieuwe link.")
     [refused] = audited(store, allowed=False)
@@ -216,8 +224,9 @@ async def test_a_withdrawn_code_is_refused_even_half_way(desk: Desk,
     await desk.button(INVITED, "i:ok:yes")
     [inv_id] = store.state.invitations
     listed = await desk.command(COORDINATOR, "roles")
-    assert "opened, not finished" in text_of(listed) and f"c:ri:{inv_id}" in data_of(listed)
-    withdrawn = await desk.button(COORDINATOR, f"c:ri:{inv_id}")
+    ref = invitation_ref(store.state.invitations[inv_id][1])
+    assert "opened, not finished" in text_of(listed) and f"c:ri:{ref}" in data_of(listed)
+    withdrawn = await desk.button(COORDINATOR, f"c:ri:{ref}")
     assert "The link no longer works." in text_of(withdrawn)
     answer = await desk.text(INVITED, "Amal")
     assert "This invitation was withdrawn." in text_of(answer)
@@ -261,7 +270,7 @@ async def test_a_stale_invitation_button_outside_the_questions_changes_nothing(
 async def test_coordinator_buttons_from_a_newcomer_are_refused_and_audited(
         desk: Desk, store: MemoryStore) -> None:
     await desk.command(STRANGER, "start")
-    for data in ("c:isp:leiden", "c:ico:leiden", "c:rvy:1", "c:rv:1", "c:ri:5", "c:list",
+    for data in ("c:isp:leiden", "c:ico:leiden", "c:rvy:1-100", "c:rv:1-100", "c:ri:5-0", "c:list",
                  "c:zz:1", "c:isp:atlantis"):
         answer = await desk.button(STRANGER, data)
         assert text_of(answer).startswith("Alleen coördinatoren kunnen dit doen."), data
@@ -277,6 +286,10 @@ async def test_coordinator_buttons_from_a_newcomer_are_refused_and_audited(
     # Filed under the municipality the button aims at, so its coordinators can read it.
     by_data = {e.target: e.municipality for e in refused}
     assert by_data["role:1 person:100 coordinator"] == "leiden"
+    # A command aims at no municipality: filed under none (the operator's `wegwijs audit`),
+    # never under where the stranger lives, which Leiden's coordinators would then see.
+    commands = [e.municipality for e in refused if e.target.startswith(("/", "c:"))]
+    assert commands == [None] * 6
 
 
 async def test_a_coordinator_cannot_act_in_another_municipality(
@@ -284,11 +297,12 @@ async def test_a_coordinator_cannot_act_in_another_municipality(
     answer = await desk.button(COORDINATOR, "c:isp:delft")
     assert text_of(answer) == ("You are not a coordinator for this municipality. "
                                "Nothing was changed.")
-    answer = await desk.button(COORDINATOR, "c:rvy:2")  # the Delft coordinator's role
+    answer = await desk.button(COORDINATOR, "c:rvy:2-400")  # the Delft coordinator's role
     assert "not a coordinator for this municipality" in text_of(answer)
     code = await invite(desk, caller=DELFT_COORDINATOR, place="delft")
     [inv_id] = store.state.invitations
-    answer = await desk.button(COORDINATOR, f"c:ri:{inv_id}")
+    answer = await desk.button(COORDINATOR,
+                               f"c:ri:{invitation_ref(store.state.invitations[inv_id][1])}")
     assert "not a coordinator for this municipality" in text_of(answer)
     assert [g.telegram_id for g in store.state.roles] == [100, 400]
     assert store.state.invitations[inv_id][1].pending
@@ -313,17 +327,21 @@ async def test_a_coordinator_ends_a_role_after_confirming(
     [grant] = [g for g in store.state.roles if g.telegram_id == INVITED.telegram_id]
     listed = await desk.command(COORDINATOR, "roles")
     assert "sleutelpersoon: Amal H. · 200" in text_of(listed)
-    ask = await desk.button(COORDINATOR, f"c:rv:{grant.id}")
-    assert data_of(ask) == [f"c:rvy:{grant.id}", "c:list"]
+    ask = await desk.button(COORDINATOR, f"c:rv:{role_ref(grant)}")
+    assert data_of(ask) == [f"c:rvy:{role_ref(grant)}", "c:list"]
     assert grant in store.state.roles  # asking changes nothing
-    done = await desk.button(COORDINATOR, f"c:rvy:{grant.id}")
+    # A button whose row id now names someone else (SQLite reuses a deleted row's id)
+    # acts on nobody.
+    stale = await desk.button(COORDINATOR, f"c:rvy:{grant.id}-999")
+    assert "no longer exists" in text_of(stale) and grant in store.state.roles
+    done = await desk.button(COORDINATOR, f"c:rvy:{role_ref(grant)}")
     assert "Done: the role has been ended." in text_of(done)
     assert grant not in store.state.roles
     assert INVITED.telegram_id not in store.state.profiles  # their last sleutelpersoon role
     told = store.state.outbox[-1]
     assert told.message.message.text.startswith("أنهى أحد المنسّقين دورك")  # Arabic reader
     assert audited(store, allowed=True)[-1].action is audit.Act.ROLE_REVOKE
-    again = await desk.button(COORDINATOR, f"c:rvy:{grant.id}")  # a replay
+    again = await desk.button(COORDINATOR, f"c:rvy:{role_ref(grant)}")  # a replay
     assert "no longer exists" in text_of(again)
     whoami = await desk.command(INVITED, "whoami")
     no_role = catalogs.translator("ar").gettext(
