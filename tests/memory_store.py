@@ -85,7 +85,8 @@ class MemoryPeople:
 
     async def forget_unconsented(self, before: datetime) -> int:
         stale = [p.id for p in self._st.people.values()
-                 if p.consented_at is None and p.last_seen_at < before]
+                 if p.consented_at is None and p.staff_consented_at is None
+                 and p.last_seen_at < before]
         for person_id in stale:
             await self.delete(person_id)
         return len(stale)

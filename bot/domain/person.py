@@ -32,7 +32,10 @@ class Person:
     begeleiding: Begeleiding | None = None
     # First day of the month the guidance is expected to end; None when unknown.
     begeleiding_end: date | None = None
-    consented_at: datetime | None = None
+    consented_at: datetime | None = None  # agreed to the newcomer privacy notice
+    # Agreed to what is stored about a sleutelpersoon or coordinator (an invitation):
+    # not consent to the newcomer notice, but it keeps the person from being forgotten.
+    staff_consented_at: datetime | None = None
     paused: bool = False
     unreachable_since: datetime | None = None
     version: int = 0  # the stored row's version when this was read

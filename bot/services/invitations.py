@@ -139,8 +139,8 @@ class InvitationService:
         if action.name == "ok" and conv.step == WELCOME and action.value in ("yes", "no"):
             if action.value == "no":
                 return await self._decline(turn, invitation)
-            if turn.person.consented_at is None:
-                turn.person.consented_at = turn.now
+            if turn.person.staff_consented_at is None:
+                turn.person.staff_consented_at = turn.now
             if invitation.role is Role.COORDINATOR \
                     or await turn.uow.profiles.get(turn.person.telegram_id) is not None:
                 return await self._finish(turn, invitation)

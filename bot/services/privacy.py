@@ -43,6 +43,7 @@ async def export(turn: Turn) -> Outcome:
             "begeleiding_end": person.begeleiding_end.isoformat()
             if person.begeleiding_end else None,
             "consented_at": _iso(person.consented_at),
+            "staff_consented_at": _iso(person.staff_consented_at),
             "messages_paused": person.paused,
             "unreachable_since": _iso(person.unreachable_since),
             "created_at": _iso(person.created_at),

@@ -42,6 +42,7 @@ class PersonRow(Base):
     begeleiding: Mapped[str | None] = mapped_column(String(16))
     begeleiding_end: Mapped[date | None] = mapped_column(Date)
     consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    staff_consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

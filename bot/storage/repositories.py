@@ -35,6 +35,7 @@ def _person(row: PersonRow) -> Person:
         begeleiding=Begeleiding(row.begeleiding) if row.begeleiding else None,
         begeleiding_end=row.begeleiding_end,
         consented_at=_utc(row.consented_at),
+        staff_consented_at=_utc(row.staff_consented_at),
         paused=row.paused,
         unreachable_since=_utc(row.unreachable_since),
         version=row.version,
@@ -65,7 +66,8 @@ class SqlPeople:
                     municipality=person.municipality,
                     begeleiding=person.begeleiding.value if person.begeleiding else None,
                     begeleiding_end=person.begeleiding_end,
-                    consented_at=person.consented_at, paused=person.paused,
+                    consented_at=person.consented_at,
+                    staff_consented_at=person.staff_consented_at, paused=person.paused,
                     unreachable_since=person.unreachable_since,
                     last_seen_at=person.last_seen_at, version=PersonRow.version + 1)
             .execution_options(synchronize_session=False))
@@ -102,7 +104,8 @@ class SqlPeople:
         Their conversation goes with them (ON DELETE CASCADE; SQLite has the pragma on)."""
         result = await self._s.execute(
             delete(PersonRow)
-            .where(PersonRow.consented_at.is_(None), PersonRow.last_seen_at < before)
+            .where(PersonRow.consented_at.is_(None), PersonRow.staff_consented_at.is_(None),
+                   PersonRow.last_seen_at < before)
             .execution_options(synchronize_session=False))
         return _rowcount(result)
 

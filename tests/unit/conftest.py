@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fakes.clock import FixedClock
 from memory_store import MemoryStore
 from postgres import temporary_database
 
@@ -17,14 +17,6 @@ from bot.content.search import SearchIndex
 from bot.services.chat import ChatService
 from bot.settings import PROJECT_ROOT
 from bot.storage.database import Database
-
-
-class FixedClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import FixedClock
+from fakes.clock import FixedClock
 from memory_store import MemoryStore
 
 from bot.content.catalogs import BabelCatalogs
@@ -22,6 +22,7 @@ from bot.domain.replies import Outcome, plain_text
 from bot.services.chat import ChatService
 from bot.services.coordinators import invitation_ref, role_ref
 from bot.services.desk import Desk
+from bot.services.privacy import purge_unconsented
 
 COORDINATOR = Caller(100, 100, "en")
 INVITED = Caller(200, 200, "en")
@@ -111,7 +112,9 @@ async def test_an_invited_sleutelpersoon_answers_the_profile_and_gets_the_role(
     assert used.used_by == INVITED.telegram_id and used.accepted_at == clock.now
     person = next(p for p in store.state.people.values()
                   if p.telegram_id == INVITED.telegram_id)
-    assert person.consented_at == clock.now and person.language == "en"
+    # Agreeing to the role's notice is not agreeing to the newcomer notice: /menu asks it.
+    assert person.staff_consented_at == clock.now and person.consented_at is None
+    assert person.language == "en"
     # The coordinator hears about it through the outbox, in their language.
     [note] = store.state.outbox
     assert note.message.message.text == \
@@ -123,6 +126,12 @@ async def test_an_invited_sleutelpersoon_answers_the_profile_and_gets_the_role(
     whoami = await desk.command(INVITED, "whoami")
     assert "• sleutelpersoon in Leiden, since 24 November 2026" in text_of(whoami)
     assert "/profile" in text_of(whoami) and "/invite" not in text_of(whoami)
+    newcomer_side = await desk.command(INVITED, "menu")
+    assert "Do you agree to this?" in text_of(newcomer_side)
+    # Staff consent keeps the person: the retention purge forgets only who agreed to nothing.
+    clock.now += timedelta(days=30)
+    await purge_unconsented(store, clock.now)
+    assert any(p.telegram_id == INVITED.telegram_id for p in store.state.people.values())
 
 
 async def test_an_invited_coordinator_only_confirms(desk: Desk, store: MemoryStore) -> None:
