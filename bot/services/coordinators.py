@@ -189,7 +189,12 @@ class CoordinatorService:
                   button(_("No, keep it"), SCOPE, "list")], 1))])
 
     async def _end(self, turn: Turn, grant: RoleGrant) -> Outcome:
-        await end_role(turn.uow, grant, turn.now)
+        if not await end_role(turn.uow, grant, turn.now):  # another coordinator was first
+            return await staff.refuse(
+                turn, audit.Act.ROLE_REVOKE, audit.Reason.UNKNOWN_TARGET, turn.gettext(
+                    "This role or invitation no longer exists. Nothing was changed."),
+                target=role_target(grant.telegram_id, grant.role, grant.id),
+                municipality=grant.municipality)
         await staff.record(turn, audit.Act.ROLE_REVOKE, allowed=True,
                            target=role_target(grant.telegram_id, grant.role, grant.id),
                            municipality=grant.municipality)
