@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import SendMessage
 
@@ -88,6 +89,16 @@ async def test_a_refused_request_is_not_retried() -> None:
     result = await sender.send(1, Reply("hello"))
     assert result.status is Delivery.REFUSED and "too odd" in result.detail
     assert len(bot.calls) == 1 and not reach.unreachable_chats
+
+
+async def test_a_keyboard_of_a_message_that_is_gone_is_no_error(
+        caplog: pytest.LogCaptureFixture) -> None:
+    gone = TelegramBadRequest(METHOD, "Bad Request: message to edit not found")
+    sender, bot, reach, _ = make([gone])
+    result = await sender.drop_keyboard(1, 42)
+    assert result.status is Delivery.REFUSED and len(bot.calls) == 1
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert not reach.unreachable_chats
 
 
 async def test_long_text_is_split_and_the_keyboard_goes_on_the_last_part() -> None:

@@ -51,6 +51,7 @@ CAPTION_LIMIT = 1024
 MAX_ATTEMPTS = 5
 TURN_WAIT = 10.0  # seconds a reply inside a person's turn may wait for Telegram's limits
 MAX_BACKOFF = 8.0
+_EDIT_GONE = ("message to edit not found", "message can't be edited")
 RETIRE_PATIENCE = 60.0  # seconds to wait for spare capacity; then the chat's waiting ones stay
 RETIRE_BACKLOG = 20  # keyboards of one chat waiting to be retired; older ones stay
 
@@ -256,6 +257,11 @@ class Sender:
                     return UNREACHABLE
                 if "message is not modified" in exc.message:
                     return SENT
+                if any(gone in exc.message for gone in _EDIT_GONE):
+                    # Retiring an old keyboard: the person deleted the message, or it is
+                    # too old to edit. Nothing is lost; not an error to page anyone about.
+                    log.info("a message to edit is gone: %s", exc.message)
+                    return SendResult(Delivery.REFUSED, detail=exc.message)
                 log.error("Telegram refused a request: %s", exc.message)
                 return SendResult(Delivery.REFUSED, detail=exc.message)
             except TelegramEntityTooLarge as exc:  # a network error subclass; retrying is futile
