@@ -302,7 +302,7 @@ class MemoryOutbox:
         entry.error = error or entry.error
 
     async def next_due(self) -> datetime | None:
-        return min((e.not_before for e in self._st.outbox
+        return min((max(e.not_before, e.claimed_until or e.not_before) for e in self._st.outbox
                     if e.status is outbox.Status.PENDING), default=None)
 
     async def counts(self) -> dict[tuple[str, str], int]:

@@ -26,6 +26,7 @@ from bot.services.ports import OutboxRepository, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 BATCH = 50  # rows claimed per transaction
 ENDED_RETENTION = timedelta(days=30)  # then even the bookkeeping of an ended row goes
+MIN_PAUSE = 0.05  # seconds between drains at the least: never a busy loop
 
 
 class OutboxTransport(Protocol):
@@ -133,7 +134,7 @@ class Drainer:
             due = await uow.outbox.next_due()
         if due is None:
             return self._idle
-        return max(0.0, min(self._idle, (due - self._clock()).total_seconds()))
+        return max(MIN_PAUSE, min(self._idle, (due - self._clock()).total_seconds()))
 
 
 async def purge_ended(uow_factory: UnitOfWorkFactory, now: datetime) -> int:

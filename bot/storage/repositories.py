@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -258,7 +258,10 @@ class SqlOutbox:
 
     async def next_due(self) -> datetime | None:
         """When the earliest pending row becomes due (to sleep until then)."""
-        found = await self._s.scalar(select(func.min(OutboxRow.not_before))
+        # A row another drainer holds is due again only when its lease has passed.
+        due_at = case((OutboxRow.claimed_until > OutboxRow.not_before, OutboxRow.claimed_until),
+                      else_=OutboxRow.not_before)
+        found = await self._s.scalar(select(func.min(due_at))
                                      .where(OutboxRow.status == outbox.Status.PENDING.value))
         return _utc(found)
 

@@ -256,3 +256,14 @@ async def test_the_drainer_on_a_real_database_and_delete_takes_the_rows(
     assert transport.delivered == [(1, "to a")]
     async with database.uow() as work:
         assert await work.outbox.counts() == {("relay", "sent"): 1}
+
+
+async def test_a_row_another_drainer_holds_is_due_when_its_lease_ends(
+        database: Database) -> None:
+    a = await person(database.uow, 1)
+    await write(database.uow, msg(a, "held"))
+    async with database.uow() as work:
+        await work.outbox.claim_due(NOON, 10)  # another process took it and is sending
+        await work.commit()
+    async with database.uow() as work:
+        assert await work.outbox.next_due() == NOON + outbox.CLAIM_LEASE
