@@ -6,22 +6,27 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from bot import logging_setup
 from bot.content.check import check_content
 from bot.content.freshness import freshness
-from bot.domain import languages
+from bot.domain import languages, outbox
+from bot.domain.audit import Entry as AuditEntry
 from bot.domain.incoming import Caller
 from bot.domain.person import Role, RoleGrant
 from bot.services.chat import utc_now
+from bot.services.ports import UnitOfWork
 from bot.services.roles import RolesService
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.storage.database import Database
 
 T = TypeVar("T")
 log = logging.getLogger("wegwijs")
@@ -273,73 +278,66 @@ def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
 @outbox_app.command("status")
 def outbox_status() -> None:
     """Rows per kind and status, and the rows that failed (no message content)."""
-    from bot.storage.database import Database
+    async def read(uow: UnitOfWork) -> tuple[dict[tuple[str, str], int], list[outbox.Ended]]:
+        return await uow.outbox.counts(), await uow.outbox.failed()
 
-    settings = _settings()
-
-    async def go() -> None:
-        database = Database(settings.db_url)
-        try:
-            with _database_errors(settings):
-                await database.migrate()
-            async with database.uow() as uow:
-                counts = await uow.outbox.counts()
-                failed = await uow.outbox.failed()
-        finally:
-            await database.dispose()
-        if not counts:
-            typer.echo("The outbox is empty.")
-        for (kind, status), rows in sorted(counts.items()):
-            typer.echo(f"{kind:<14}{status:<13}{rows:>7}")
-        for row in failed:
-            ended = f"{row.ended_at:%Y-%m-%d %H:%M}" if row.ended_at else "-"
-            typer.echo(f"failed: row {row.id} to person {row.recipient_id}, {row.kind.value}, "
-                       f"{row.attempts} attempt(s), {ended}: {row.error or 'no reason given'}")
-
-    asyncio.run(go())
+    counts, failed = _with_database(_settings(), read)
+    if not counts:
+        typer.echo("The outbox is empty.")
+    for (kind, status), rows in sorted(counts.items()):
+        typer.echo(f"{kind:<14}{status:<13}{rows:>7}")
+    for row in failed:
+        ended = f"{row.ended_at:%Y-%m-%d %H:%M}" if row.ended_at else "-"
+        typer.echo(f"failed: row {row.id} to person {row.recipient_id}, {row.kind.value}, "
+                   f"{row.attempts} attempt(s), {ended}: {row.error or 'no reason given'}")
 
 
 @app.command()
 def audit(limit: Annotated[int, typer.Option(min=1, max=1000, help="How many entries.")] = 50
           ) -> None:
     """The newest audit entries of every municipality, also refusals aimed at none."""
+    async def read(uow: UnitOfWork) -> list[AuditEntry]:
+        return await uow.audit.latest(limit)
+
+    entries = _with_database(_settings(), read)
+    if not entries:
+        typer.echo("The audit log is empty.")
+    for e in entries:
+        who = e.telegram_id if e.telegram_id is not None else "operator"
+        verdict = "allowed" if e.allowed else f"refused ({e.reason.value if e.reason else '-'})"
+        typer.echo(f"{e.at:%Y-%m-%d %H:%M}\t{who}\t{e.action.value}\t{e.target or '-'}\t"
+                   f"{e.municipality or '-'}\t{verdict}")
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
     from bot.storage.database import Database
 
-    settings = _settings()
+    database = Database(settings.db_url)
+    try:
+        with _database_errors(settings):
+            await database.migrate()  # the first connection: where a bad URL shows
+        yield database
+    finally:
+        await database.dispose()
 
-    async def go() -> None:
-        database = Database(settings.db_url)
-        try:
-            with _database_errors(settings):
-                await database.migrate()
-            async with database.uow() as uow:
-                entries = await uow.audit.latest(limit)
-        finally:
-            await database.dispose()
-        if not entries:
-            typer.echo("The audit log is empty.")
-        for e in entries:
-            who = e.telegram_id if e.telegram_id is not None else "operator"
-            verdict = "allowed" if e.allowed else f"refused ({e.reason.value if e.reason else '-'})"
-            typer.echo(f"{e.at:%Y-%m-%d %H:%M}\t{who}\t{e.action.value}\t{e.target or '-'}\t"
-                       f"{e.municipality or '-'}\t{verdict}")
 
-    asyncio.run(go())
+def _with_database(settings: Settings, read: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """`read` in one unit of work on the migrated database."""
+    async def go() -> T:
+        async with _database(settings) as database, database.uow() as uow:
+            return await read(uow)
+
+    return asyncio.run(go())
 
 
 def _with_roles(settings: Settings, use: Callable[[RolesService], Awaitable[T]]) -> T:
     from bot.content.knowledge import Knowledge
-    from bot.storage.database import Database
 
     async def go() -> T:
-        database = Database(settings.db_url)
-        try:
-            with _database_errors(settings):
-                await database.migrate()  # the first connection: where a bad URL shows
+        async with _database(settings) as database:
             knowledge = Knowledge.load(settings.knowledge_dir)
             return await use(RolesService(database.uow, knowledge, utc_now))
-        finally:
-            await database.dispose()
 
     return asyncio.run(go())
 

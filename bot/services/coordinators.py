@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from bot.content.knowledge import Knowledge
 from bot.domain import actions, audit, outbox
-from bot.domain.incoming import Caller
 from bot.domain.invitation import Invitation
 from bot.domain.person import Role, RoleGrant
 from bot.domain.replies import Button, Outcome, Reply, rows
@@ -20,7 +19,6 @@ from bot.services.invitations import InvitationService
 from bot.services.invitations import target as invitation_target
 from bot.services.roles import end_role, role_target
 from bot.services.turn import Turn, button
-from bot.services.turns import TurnRunner
 
 SCOPE = "c"
 AUDIT_LINES = 20
@@ -32,22 +30,13 @@ _COMMAND_ACTS = {"invite": audit.Act.INVITATION_CREATE, "roles": audit.Act.ROLES
 
 
 class CoordinatorService:
-    def __init__(self, turns: TurnRunner, knowledge: Knowledge,
-                 invitations: InvitationService, zone: ZoneInfo) -> None:
-        self._turns = turns
+    def __init__(self, knowledge: Knowledge, invitations: InvitationService,
+                 zone: ZoneInfo) -> None:
         self._knowledge = knowledge
         self._invitations = invitations
         self._zone = zone
 
-    # -- entry points: one turn each ----------------------------------------------------
-
-    async def command(self, caller: Caller, name: str, args: str = "") -> Outcome:
-        return await self._turns.run(caller, lambda turn: self.on_command(turn, name, args))
-
-    async def button(self, caller: Caller, data: str) -> Outcome:
-        return await self._turns.run(caller, lambda turn: self.on_button(turn, data))
-
-    # -- inside a turn ------------------------------------------------------------------
+    # -- inside a turn (the Desk opens it) ------------------------------------------------
 
     async def on_command(self, turn: Turn, name: str, args: str = "") -> Outcome:
         act = _COMMAND_ACTS.get(name, audit.Act.BUTTON)

@@ -67,8 +67,8 @@ class Desk:
                                                    for m in knowledge.municipalities})
         self.access = staff.Access(self.turns.uow)
         self.invitations = InvitationService(knowledge, questions, zone)
-        self.profiles = ProfileService(self.turns, knowledge, questions)
-        self.coordinators = CoordinatorService(self.turns, knowledge, self.invitations, zone)
+        self.profiles = ProfileService(knowledge, questions)
+        self.coordinators = CoordinatorService(knowledge, self.invitations, zone)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""

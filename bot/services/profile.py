@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from bot.content.knowledge import Knowledge
 from bot.domain import actions, audit
-from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.domain.questions import Conversation
 from bot.domain.replies import Keyboard, Outcome, Reply, rows
@@ -23,7 +22,6 @@ from bot.services.profile_questions import (
     profile_of,
 )
 from bot.services.turn import Turn, button
-from bot.services.turns import TurnRunner
 
 SCOPE = "p"
 FLOW = "profile"
@@ -32,21 +30,11 @@ _SETUP = "setup"
 
 
 class ProfileService:
-    def __init__(self, turns: TurnRunner, knowledge: Knowledge,
-                 questions: ProfileQuestions) -> None:
-        self._turns = turns
+    def __init__(self, knowledge: Knowledge, questions: ProfileQuestions) -> None:
         self._knowledge = knowledge
         self.questions = questions
 
-    # -- entry points: one turn each ----------------------------------------------------
-
-    async def command(self, caller: Caller, name: str, args: str = "") -> Outcome:
-        return await self._turns.run(caller, lambda turn: self.on_command(turn, name, args))
-
-    async def button(self, caller: Caller, data: str) -> Outcome:
-        return await self._turns.run(caller, lambda turn: self.on_button(turn, data))
-
-    # -- inside a turn ------------------------------------------------------------------
+    # -- inside a turn (the Desk opens it) ------------------------------------------------
 
     async def on_command(self, turn: Turn, name: str, args: str = "") -> Outcome:
         municipalities = await staff.where(turn, Role.SLEUTELPERSOON)

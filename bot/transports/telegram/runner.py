@@ -18,13 +18,13 @@ from bot.domain import languages
 from bot.domain.rate_limit import SendLimiter
 from bot.logging_setup import protect_secrets
 from bot.services import menu
+from bot.services.desk import Audience
 from bot.settings import Settings
 from bot.transports.telegram.middlewares import OnePersonAtATime
 from bot.transports.telegram.outbox import TelegramOutbox
-from bot.transports.telegram.routers.coordinator import coordinator_router
 from bot.transports.telegram.routers.fallback import fallback_router
 from bot.transports.telegram.routers.newcomer import newcomer_router
-from bot.transports.telegram.routers.sleutelpersoon import sleutelpersoon_router
+from bot.transports.telegram.routers.staff import staff_router
 from bot.transports.telegram.sender import Sender, Unreachable
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,8 @@ def make_dispatcher() -> Dispatcher:
     newcomers (everyone else); the fallback is last."""
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(OnePersonAtATime())
-    dispatcher.include_routers(coordinator_router(), sleutelpersoon_router(), newcomer_router(),
+    dispatcher.include_routers(staff_router(Audience.COORDINATOR),
+                               staff_router(Audience.SLEUTELPERSOON), newcomer_router(),
                                fallback_router())
     dispatcher.errors.register(on_error)
     return dispatcher
