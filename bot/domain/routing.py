@@ -5,10 +5,8 @@ first (ranking), when the question goes to everyone and to the coordinators (esc
 and when to look again. The handoff service passes profiles, loads and what it already did;
 it stores what `decide` returns and writes the outbox rows.
 
-Times are timezone-aware; results are in UTC. Weekly windows are wall-clock times in each
-profile's zone, and availability is measured in real elapsed time: a window of 01:00-04:00
-lasts two hours on the last Sunday of March in Amsterdam and four on the last Sunday of
-October. A moment counts as available exactly when `Profile.available` says so.
+Times are timezone-aware; results are in UTC. Availability in real time (weekly windows
+across clock changes) is bot.domain.availability_time.
 
 The past is judged by today's profiles: there is no history of windows, pauses or loads, so
 the availability time of a question counts the windows of those who could take it now.
@@ -18,24 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from bot.domain.availability_time import Span, next_window_start, union_spans, utc
 from bot.domain.sleutelpersoon import LANGUAGE_CODE, Profile
 
 TOP = 3  # asked first, before escalation
 AVAILABILITY_LIMIT = timedelta(hours=4)  # of time in which someone eligible was available
 OVERALL_LIMIT = timedelta(hours=24)
 _NEVER = datetime.min.replace(tzinfo=UTC)
-_LOOKAHEAD = timedelta(days=8)  # a weekly window recurs within a week (a DST day may skip it)
-_PROBE = timedelta(hours=6)  # no zone changes its UTC offset twice within six hours
-
-
-def _utc(moment: datetime, what: str = "time") -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware, got {moment!r}")
-    return moment.astimezone(UTC)
 
 
 # -- the question and the people -----------------------------------------------------------
@@ -55,7 +45,7 @@ class Request:
             raise ValueError(f"not an ISO 639 language code: {self.language!r}")
         if not self.municipality.strip():
             raise ValueError("a request belongs to a municipality")
-        _utc(self.created_at, "created_at")
+        utc(self.created_at, "created_at")
 
 
 @dataclass(frozen=True)
@@ -69,7 +59,7 @@ class Load:
         if self.open_conversations < 0:
             raise ValueError("open conversations cannot be negative")
         if self.last_assigned_at is not None:
-            _utc(self.last_assigned_at, "last_assigned_at")
+            utc(self.last_assigned_at, "last_assigned_at")
 
 
 @dataclass(frozen=True)
@@ -120,7 +110,7 @@ def why_not(candidate: Candidate, request: Request, now: datetime | None) -> fro
         reasons.add(Reason.MUNICIPALITY)
     if profile.paused:
         reasons.add(Reason.PAUSED)
-    elif now is not None and not profile.available(_utc(now, "now")):
+    elif now is not None and not profile.available(utc(now, "now")):
         reasons.add(Reason.OUTSIDE_WINDOWS)
     if not under_capacity(candidate):
         reasons.add(Reason.FULL)
@@ -154,7 +144,7 @@ def rank_key(candidate: Candidate, request: Request) -> tuple[bool, int, datetim
     """Sorts best first: knows the topic, fewest open conversations, longest since the last
     assignment (never assigned first), then the lowest Telegram id (deterministic)."""
     load = candidate.load
-    last = _NEVER if load.last_assigned_at is None else _utc(load.last_assigned_at)
+    last = _NEVER if load.last_assigned_at is None else utc(load.last_assigned_at)
     return (not knows_topic(candidate.profile, request.topic), load.open_conversations, last,
             candidate.telegram_id)
 
@@ -172,133 +162,6 @@ def pick(candidates: Iterable[Candidate], request: Request, now: datetime,
     return rank((c for c in candidates if eligible(c, request, now)), request)[:n]
 
 
-# -- availability in real time -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Span:
-    """A stretch of time, [start, end), in UTC."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError("a span ends after it starts")
-
-    @property
-    def duration(self) -> timedelta:
-        return self.end - self.start
-
-    def __contains__(self, moment: datetime) -> bool:
-        return self.start <= moment < self.end
-
-
-@dataclass(frozen=True)
-class _Steady:
-    """A stretch of UTC time in which a zone keeps one UTC offset."""
-
-    start: datetime
-    end: datetime
-    offset: timedelta
-
-
-def _offset(zone: ZoneInfo, moment: datetime) -> timedelta:
-    return moment.astimezone(zone).utcoffset() or timedelta()
-
-
-def _first_change(zone: ZoneInfo, before: datetime, after: datetime,
-                  offset: timedelta) -> datetime:
-    """The first instant in (before, after] whose offset differs (transitions are whole
-    seconds); `after` has a different offset than `before`."""
-    low, high = int(before.timestamp() // 1), -int(-after.timestamp() // 1)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _offset(zone, datetime.fromtimestamp(middle, UTC)) == offset:
-            low = middle
-        else:
-            high = middle
-    return datetime.fromtimestamp(high, UTC)
-
-
-def _steady_offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[_Steady]:
-    """[start, end) cut where the zone's UTC offset changes (DST)."""
-    pieces: list[_Steady] = []
-    cursor, offset, probe = start, _offset(zone, start), start
-    while probe < end:
-        ahead = min(probe + _PROBE, end)
-        if _offset(zone, ahead) != offset:
-            change = _first_change(zone, probe, ahead, offset)
-            pieces.append(_Steady(cursor, change, offset))
-            cursor, offset = change, _offset(zone, change)
-        probe = ahead
-    if cursor < end:
-        pieces.append(_Steady(cursor, end, offset))
-    return pieces
-
-
-def _days(first: date, last: date) -> Iterable[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
-def _merge(spans: Iterable[Span]) -> tuple[Span, ...]:
-    merged: list[Span] = []
-    for span in sorted(spans, key=lambda s: s.start):
-        if merged and span.start <= merged[-1].end:
-            if span.end > merged[-1].end:
-                merged[-1] = Span(merged[-1].start, span.end)
-        else:
-            merged.append(span)
-    return tuple(merged)
-
-
-def availability_spans(profile: Profile, start: datetime, end: datetime) -> tuple[Span, ...]:
-    """When in [start, end) the profile is available, as sorted, disjoint UTC spans. No
-    windows: all of it; paused: none of it (as `Profile.available`)."""
-    start, end = _utc(start, "start"), _utc(end, "end")
-    if profile.paused or start >= end:
-        return ()
-    if not profile.windows:
-        return (Span(start, end),)
-    found: list[Span] = []
-    for steady in _steady_offsets(profile.zone, start, end):
-        # Within a steady stretch, wall-clock time = UTC + offset: a window's wall-clock
-        # range is one UTC range, cut to the stretch. Gaps and repeated hours fall out.
-        first = (steady.start + steady.offset).date()
-        last = (steady.end + steady.offset).date()
-        for day in _days(first, last):
-            for window in profile.windows:
-                if window.weekday != day.weekday():
-                    continue
-                opens = datetime.combine(day, window.start, UTC) - steady.offset
-                closes = datetime.combine(day, window.end, UTC) - steady.offset
-                span_start, span_end = max(opens, steady.start), min(closes, steady.end)
-                if span_start < span_end:
-                    found.append(Span(span_start, span_end))
-    return _merge(found)
-
-
-def _union(profiles: Iterable[Profile], start: datetime, end: datetime) -> tuple[Span, ...]:
-    return _merge(span for p in profiles for span in availability_spans(p, start, end))
-
-
-def availability_time(profiles: Iterable[Profile], start: datetime,
-                      end: datetime) -> timedelta:
-    """Real time in [start, end) during which at least one of the profiles was available
-    (one profile: their availability hours, e.g. for the monthly summary)."""
-    return sum((span.duration for span in _union(profiles, start, end)), timedelta())
-
-
-def next_window_start(profile: Profile, now: datetime) -> datetime | None:
-    """The first moment from `now` on at which the profile is available (`now` itself when
-    available now); None when paused."""
-    spans = availability_spans(profile, now, _utc(now, "now") + _LOOKAHEAD)
-    return spans[0].start if spans else None
-
-
 @dataclass(frozen=True)
 class Opening:
     """Nobody of these is available now; at `at` their windows open (ranked, best first)."""
@@ -311,7 +174,7 @@ def next_opening(request: Request, candidates: Iterable[Candidate], now: datetim
                  skip: frozenset[int] = frozenset()) -> Opening | None:
     """The earliest window that opens for someone eligible except for availability (and not
     in `skip`, e.g. already asked), with everyone whose window opens then. None: nobody."""
-    now = _utc(now, "now")
+    now = utc(now, "now")
     starts: list[tuple[datetime, Candidate]] = []
     for candidate in candidates:
         if (candidate.telegram_id in skip or candidate.profile.available(now)
@@ -363,18 +226,19 @@ def escalation_due(request: Request, candidates: Iterable[Candidate],
     """When an unclaimed question escalates: once those eligible except for availability
     have together been available for the availability limit, or after the overall limit,
     whichever comes first; at creation when nobody fits (and the policy says so)."""
-    created = _utc(request.created_at)
+    created = utc(request.created_at)
     overall = created + policy.overall_limit
     fitting = [c.profile for c in candidates if eligible_except_availability(c, request)]
     if not fitting and policy.escalate_when_nobody_fits:
         return created
-    by_availability = _when_reached(_union(fitting, created, overall), policy.availability_limit)
+    by_availability = _when_reached(union_spans(fitting, created, overall),
+                                    policy.availability_limit)
     return overall if by_availability is None else min(by_availability, overall)
 
 
 def overdue(request: Request, candidates: Iterable[Candidate], now: datetime,
             policy: RoutingPolicy = DEFAULT_POLICY) -> bool:
-    return _utc(now, "now") >= escalation_due(request, candidates, policy)
+    return utc(now, "now") >= escalation_due(request, candidates, policy)
 
 
 # -- the decision a handoff service acts on ------------------------------------------------
@@ -430,7 +294,7 @@ def decide(request: Request, candidates: Iterable[Candidate], now: datetime,
            policy: RoutingPolicy = DEFAULT_POLICY) -> Decision:
     """Who to ask and what to escalate now. Idempotent: deciding again with the progress
     after this decision returns nothing new until time or the candidates change."""
-    now = _utc(now, "now")
+    now = utc(now, "now")
     candidates = tuple(candidates)
     ranked = rank((c for c in candidates if eligible(c, request, now)), request)
     due = escalation_due(request, candidates, policy)

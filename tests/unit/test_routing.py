@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain import availability_time as available
 from bot.domain import routing
+from bot.domain.availability_time import Span
 from bot.domain.routing import (
     Action,
     Candidate,
@@ -20,7 +22,6 @@ from bot.domain.routing import (
     Reason,
     Request,
     RoutingPolicy,
-    Span,
 )
 from bot.domain.sleutelpersoon import Profile, Window
 
@@ -118,7 +119,7 @@ def test_no_windows_means_always_available() -> None:
     for moment in (local(2026, 11, 22, 3, 0), utc(2026, 3, 29, 1, 0),
                    local(2026, 12, 25, 23, 59)):
         assert routing.eligible(anytime, request(), moment)
-        assert routing.next_window_start(anytime.profile, moment) == moment
+        assert available.next_window_start(anytime.profile, moment) == moment
 
 
 def test_window_start_counts_and_end_does_not() -> None:
@@ -210,39 +211,39 @@ def test_pick_returns_the_top_eligible_three_or_n() -> None:
 
 
 def test_weekday_windows_in_utc_follow_the_clock_change() -> None:
-    monday_before = routing.availability_spans(person(1), local(2026, 3, 23), local(2026, 3, 24))
-    monday_after = routing.availability_spans(person(1), local(2026, 3, 30), local(2026, 3, 31))
+    monday_before = available.availability_spans(person(1), local(2026, 3, 23), local(2026, 3, 24))
+    monday_after = available.availability_spans(person(1), local(2026, 3, 30), local(2026, 3, 31))
     assert monday_before == (Span(utc(2026, 3, 23, 8, 0), utc(2026, 3, 23, 16, 0)),)
     assert monday_after == (Span(utc(2026, 3, 30, 7, 0), utc(2026, 3, 30, 15, 0)),)
 
 
 def test_a_night_window_across_the_spring_change_is_an_hour_shorter() -> None:
     night = person(1, windows=(Window(SUNDAY, time(1), time(4)),))
-    spans = routing.availability_spans(night, SPRING_SUNDAY, SPRING_SUNDAY + timedelta(days=1))
+    spans = available.availability_spans(night, SPRING_SUNDAY, SPRING_SUNDAY + timedelta(days=1))
     assert spans == (Span(utc(2026, 3, 29, 0, 0), utc(2026, 3, 29, 2, 0)),)  # 01:00 CET-04:00 CEST
-    assert routing.availability_time([night], SPRING_SUNDAY,
+    assert available.availability_time([night], SPRING_SUNDAY,
                                      SPRING_SUNDAY + timedelta(days=1)) == timedelta(hours=2)
 
 
 def test_a_night_window_across_the_autumn_change_is_an_hour_longer() -> None:
     night = person(1, windows=(Window(SUNDAY, time(1), time(4)),))
-    spans = routing.availability_spans(night, AUTUMN_SUNDAY, AUTUMN_SUNDAY + timedelta(days=1))
+    spans = available.availability_spans(night, AUTUMN_SUNDAY, AUTUMN_SUNDAY + timedelta(days=1))
     assert spans == (Span(utc(2026, 10, 24, 23, 0), utc(2026, 10, 25, 3, 0)),)
-    assert routing.availability_time([night], AUTUMN_SUNDAY,
+    assert available.availability_time([night], AUTUMN_SUNDAY,
                                      AUTUMN_SUNDAY + timedelta(days=1)) == timedelta(hours=4)
 
 
 def test_a_window_inside_the_skipped_hour_does_not_happen_that_day() -> None:
     skipped = person(1, windows=(Window(SUNDAY, time(2, 15), time(2, 45)),))
-    assert routing.availability_spans(skipped, SPRING_SUNDAY,
+    assert available.availability_spans(skipped, SPRING_SUNDAY,
                                       SPRING_SUNDAY + timedelta(days=1)) == ()
-    after = routing.next_window_start(skipped, SPRING_SUNDAY)
+    after = available.next_window_start(skipped, SPRING_SUNDAY)
     assert after == local(2026, 4, 5, 2, 15)  # a week later
 
 
 def test_a_window_inside_the_repeated_hour_counts_both_times() -> None:
     repeated = person(1, windows=(Window(SUNDAY, time(2, 30), time(3, 30)),))
-    spans = routing.availability_spans(repeated, AUTUMN_SUNDAY,
+    spans = available.availability_spans(repeated, AUTUMN_SUNDAY,
                                        AUTUMN_SUNDAY + timedelta(days=1))
     assert spans == (Span(utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 1, 0)),  # 02:30-03:00 CEST
                      Span(utc(2026, 10, 25, 1, 30), utc(2026, 10, 25, 2, 30)))  # 02:30-03:30 CET
@@ -255,7 +256,7 @@ def test_spans_agree_with_profile_available_minute_by_minute(sunday: datetime) -
                Window(0, time(0), time(1)))
     profile = person(1, windows=windows)
     start, end = sunday - timedelta(days=1), sunday + timedelta(days=2)
-    spans = routing.availability_spans(profile, start, end)
+    spans = available.availability_spans(profile, start, end)
     moment = start.astimezone(UTC)
     while moment < end:
         assert profile.available(moment) == any(moment in span for span in spans), moment
@@ -266,16 +267,16 @@ def test_overlapping_people_are_not_counted_twice() -> None:
     morning = person(1, windows=(Window(0, time(9), time(13)),))
     afternoon = person(2, windows=(Window(0, time(11), time(15)),))
     day = local(2026, 11, 23), local(2026, 11, 24)
-    assert routing.availability_time([morning, afternoon], *day) == timedelta(hours=6)
-    assert routing.availability_time([morning], *day) == timedelta(hours=4)
-    assert routing.availability_time([person(3, paused=True)], *day) == timedelta()
+    assert available.availability_time([morning, afternoon], *day) == timedelta(hours=6)
+    assert available.availability_time([morning], *day) == timedelta(hours=4)
+    assert available.availability_time([person(3, paused=True)], *day) == timedelta()
 
 
 def test_next_window_start() -> None:
     saturday = local(2026, 3, 28, 12, 0)
-    assert routing.next_window_start(person(1), saturday) == utc(2026, 3, 30, 7, 0)  # CEST
-    assert routing.next_window_start(person(1), MONDAY_10) == MONDAY_10  # in a window now
-    assert routing.next_window_start(person(1, paused=True), saturday) is None
+    assert available.next_window_start(person(1), saturday) == utc(2026, 3, 30, 7, 0)  # CEST
+    assert available.next_window_start(person(1), MONDAY_10) == MONDAY_10  # in a window now
+    assert available.next_window_start(person(1, paused=True), saturday) is None
 
 
 # -- escalation ----------------------------------------------------------------------------
