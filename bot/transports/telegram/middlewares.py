@@ -24,7 +24,7 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import Message, TelegramObject, Update, User
 
 from bot.domain.flood import FloodGate, Verdict
-from bot.services.chat import ChatService
+from bot.services.desk import Desk
 from bot.transports.telegram.replies import caller_of, deliver
 from bot.transports.telegram.sender import Sender
 
@@ -81,16 +81,16 @@ class OnePersonAtATime(BaseMiddleware):
             await data["sender"].acknowledge(update.callback_query.id)
         if verdict is Verdict.WARN_AND_DROP:
             log.warning("a person sends faster than they can be answered; dropping for now")
-            chat: ChatService = data["chat"]
-            await deliver(data["sender"], chat_id, chat.slow_down(caller_of(user, chat_id)))
+            desk: Desk = data["desk"]
+            await deliver(data["sender"], chat_id, desk.slow_down(caller_of(user, chat_id)))
         return UNHANDLED
 
     async def _apologise(self, user: User, chat_id: int, data: dict[str, Any]) -> None:
         """Their unit of work was rolled back; tell them, in their language. Needs no
         database, which may be why the update failed."""
-        chat: ChatService = data["chat"]
+        desk: Desk = data["desk"]
         sender: Sender = data["sender"]
         try:
-            await deliver(sender, chat_id, chat.failure(caller_of(user, chat_id)))
+            await deliver(sender, chat_id, desk.failure(caller_of(user, chat_id)))
         except Exception:  # never let the apology hide the original error
             log.exception("could not tell a person that their update failed")

@@ -100,7 +100,7 @@ class TelegramRunner:
                         bot, handle_signals=handle_signals, close_bot_session=True,
                         allowed_updates=["message", "callback_query", "my_chat_member"],
                         tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
-                        chat=app.chat, desk=app.desk, sender=sender,
+                        desk=app.desk, sender=sender,
                         reachability=app.reachability)
             finally:
                 await sender.close()  # keyboards still waiting to be retired keep their buttons
