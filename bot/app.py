@@ -41,7 +41,7 @@ class App:
                           idle_seconds=settings.tick_seconds)
         stop_listening = self.uow.on_outbox_commit(drainer.wake)
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
-        scheduler = start_scheduler(self.uow, settings.tick_seconds, drainer)
+        scheduler = start_scheduler(self.uow, settings.tick_seconds, drainer, self.chat.router)
         try:
             yield drainer
         finally:

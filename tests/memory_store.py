@@ -49,6 +49,10 @@ class MemoryPeople:
         found = next((p for p in self._st.people.values() if p.telegram_id == telegram_id), None)
         return replace(found) if found else None
 
+    async def get(self, person_id: int) -> Person | None:
+        found = self._st.people.get(person_id)
+        return replace(found) if found else None
+
     async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
         person = Person(self._st.next_id, telegram_id, chat_id, now, now)
         self._st.next_id += 1
@@ -227,6 +231,10 @@ class MemoryProfiles:
     async def put(self, profile: Profile, now: datetime) -> None:
         self._st.profiles[profile.telegram_id] = profile
 
+    async def serving(self, municipality: str) -> list[Profile]:
+        return [p for t in sorted(self._st.profiles)
+                if (p := await self.get(t)) and municipality in p.municipalities]
+
     async def delete(self, telegram_id: int) -> None:
         self._st.profiles.pop(telegram_id, None)
 
@@ -262,13 +270,14 @@ class MemoryOutbox:
         self._st = state
         self.added = 0
 
-    async def add(self, message: outbox.Outgoing, now: datetime) -> bool:
+    async def add(self, message: outbox.Outgoing, now: datetime) -> int | None:
         if any(e.message.key == message.key for e in self._st.outbox):
-            return False
-        self._st.outbox.append(OutboxEntry(self._st.next_id, message, message.not_before or now))
+            return None
+        row_id = self._st.next_id
+        self._st.outbox.append(OutboxEntry(row_id, message, message.not_before or now))
         self._st.next_id += 1
         self.added += 1
-        return True
+        return row_id
 
     async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
         due = sorted((e for e in self._st.outbox if e.status is outbox.Status.PENDING
@@ -289,7 +298,7 @@ class MemoryOutbox:
         return next(e for e in self._st.outbox if e.id == row_id)
 
     async def end(self, row_id: int, status: outbox.Status, now: datetime,
-                  error: str | None = None) -> None:
+                  error: str | None = None, message_id: int | None = None) -> None:
         entry = self._entry(row_id)
         entry.status, entry.ended_at, entry.claimed_until, entry.error = status, now, None, error
         entry.attempts += status is not outbox.Status.SKIPPED
@@ -336,6 +345,35 @@ class MemoryOutbox:
         return purged
 
 
+class NoHandoffs:
+    """The memory store keeps no handoffs: nobody has an open conversation. Tests of the
+    handoff itself run on SQLite and PostgreSQL (tests/unit/test_handoff*.py)."""
+
+    async def involving(self, newcomer_id: int, telegram_id: int) -> list[object]:
+        return []
+
+    async def open_of(self, newcomer_id: int) -> None:
+        return None
+
+    async def of_newcomer(self, newcomer_id: int) -> list[object]:
+        return []
+
+    async def claimed_by(self, telegram_id: int) -> list[object]:
+        return []
+
+    async def forget_newcomer(self, newcomer_id: int) -> None:
+        return None
+
+    async def forget_helper(self, telegram_id: int) -> None:
+        return None
+
+    async def purge_content(self, ended_before: datetime) -> int:
+        return 0
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(f"the memory store has no handoffs ({name})")
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -351,6 +389,7 @@ class MemoryUnitOfWork:
         self.invitations = MemoryInvitations(self._work)
         self.profiles = MemoryProfiles(self._work)
         self.audit = MemoryAudit(self._work)
+        self.handoffs = NoHandoffs()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

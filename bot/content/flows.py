@@ -72,8 +72,6 @@ def _cross_check(flow: Flow, flows: dict[str, Flow], knowledge: Knowledge,
         where = f"step {step_id!r}"
         problems += [(line_of(step_id), f"{where} {p}")
                      for p in _text_problems(step.text or "", knowledge)]
-        if step.kind == "handoff":  # shown once talking to a person exists; never a dead end
-            problems.append((line_of(step_id), f"{where}: handoff steps are not available yet"))
         if step.kind == "goto" and step.flow not in flows:
             problems.append((line_of(step_id), f"{where} goes to unknown flow {step.flow!r}"))
         if step.kind == "glossary" and step.term and knowledge.term_by_word(step.term) is None:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 from bot.content.schema import (
     Calendar,
     Category,
+    EmergencySignals,
     Fact,
     Facts,
     Glossary,
@@ -55,7 +56,8 @@ class Knowledge:
                  national: list[Organisation], local: dict[str, list[Organisation]],
                  calendar: Calendar,
                  overrides: dict[tuple[str, str, str], Override] | None = None,
-                 synonyms: Synonyms | None = None) -> None:
+                 synonyms: Synonyms | None = None,
+                 emergency: EmergencySignals | None = None) -> None:
         self.municipalities = municipalities
         self._by_id = {m.id: m for m in municipalities}
         self.glossary = glossary.terms
@@ -72,6 +74,9 @@ class Knowledge:
             for flow, by_lang in (synonyms.synonyms if synonyms else {}).items()}
         # (municipality, flow, step) → that municipality's text for the step.
         self.overrides = overrides or {}
+        # Emergency keywords per language (knowledge/emergency.yaml).
+        self.emergency: dict[str, list[str]] = {
+            lang: list(found) for lang, found in (emergency.words if emergency else {}).items()}
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Knowledge:
@@ -109,12 +114,15 @@ class Knowledge:
         synonyms = Synonyms(synonyms={})
         if (knowledge_dir / "synonyms.yaml").exists():  # optional
             synonyms = load(knowledge_dir / "synonyms.yaml", Synonyms, synonyms)
+        # Required, unlike synonyms: without it emergencies would silently go unnoticed.
+        emergency = load(knowledge_dir / "emergency.yaml", EmergencySignals,
+                         EmergencySignals.model_construct(last_checked=date.min, words={}))
         problems += _duplicates(knowledge_dir, municipalities, national, local)
         problems += _glossary_clashes(knowledge_dir / "glossary.yaml", glossary)
         if problems:
             raise ContentError("\n".join(problems))
         return cls(municipalities.municipalities, glossary, facts, national, local, calendar,
-                   overrides, synonyms)
+                   overrides, synonyms, emergency)
 
     def municipality(self, municipality_id: str) -> Municipality | None:
         return self._by_id.get(municipality_id)
@@ -128,6 +136,11 @@ class Knowledge:
 
     def term_by_word(self, word: str) -> GlossaryTerm | None:
         return self.words.get(" ".join(word.lower().split()))
+
+    def emergency_words(self) -> tuple[str, ...]:
+        """The emergency keywords of every language together, once each: people mix
+        languages (a Tigrinya speaker may well write "ambulance")."""
+        return tuple(dict.fromkeys(w for found in self.emergency.values() for w in found))
 
     def fact(self, fact_id: str) -> Fact | None:
         return self.facts.get(fact_id)

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from bot.domain import emergency
 from bot.domain.facts import FACT_REF as FACT_REF  # re-exported for content checks
 from bot.domain.facts import DatedValue
 
@@ -156,6 +157,34 @@ class Synonyms(Strict):
     """Words people use for a topic, per language: search finds the flow through them."""
 
     synonyms: dict[Id, dict[Literal["ar", "ti", "en", "nl"], list[str]]]
+
+
+Keyword = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class EmergencySignals(Strict):
+    """Words that make a message to a sleutelpersoon show 112 and the huisartsenpost first
+    (knowledge/emergency.yaml). Every language needs its own list: a gap is a missed
+    emergency, not a missing translation."""
+
+    last_checked: date
+    words: dict[Literal["ar", "ti", "en", "nl"], list[Keyword]]
+
+    @field_validator("words")
+    @classmethod
+    def _every_language_and_matchable(cls, words: dict[str, list[str]]) -> dict[str, list[str]]:
+        problems = []
+        missing = sorted({"ar", "ti", "en", "nl"} - {lang for lang, w in words.items() if w})
+        if missing:
+            problems.append(f"no emergency words for {', '.join(missing)}")
+        # A keyword of only single letters or punctuation could never match; refuse it
+        # here, where the error names the file.
+        empty = [w for found in words.values() for w in found if not emergency.keys(w)]
+        if empty:
+            problems.append(f"keywords without a word to match: {empty}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return words
 
 
 # -- flows ----------------------------------------------------------------------------

@@ -26,6 +26,12 @@ class Act(StrEnum):
     AUDIT_READ = "audit.read"
     PROFILE = "profile"
     BUTTON = "button"  # a staff button that is not (or no longer) one of ours
+    HANDOFF_CLAIM = "handoff.claim"
+    HANDOFF_CLOSE = "handoff.close"
+    HANDOFF_RELEASE = "handoff.release"
+    HANDOFF_TRANSFER = "handoff.transfer"
+    HANDOFF_MESSAGE = "handoff.message"  # writing in, or answering for, a conversation
+    QUEUE_READ = "queue.read"
 
 
 class Reason(StrEnum):
@@ -40,6 +46,8 @@ class Reason(StrEnum):
     REVOKED = "revoked"
     OWN = "own"
     STALE = "stale"  # a button from an older message
+    NOT_ELIGIBLE = "not-eligible"  # e.g. does not speak the newcomer's language, or is full
+    NOT_YOURS = "not-yours"  # a conversation someone else answers
 
 
 @dataclass(frozen=True)

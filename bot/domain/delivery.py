@@ -19,6 +19,7 @@ class SendResult:
     status: Delivery
     retry_at: datetime | None = None  # UTC; only for LATER: a `not_before` for a queue
     detail: str = ""  # Telegram's description of a refusal
+    message_id: int | None = None  # of the (last) message sent, when known
 
     @property
     def sent(self) -> bool:

@@ -26,3 +26,18 @@ def command_args(text: str) -> str:
     """What follows the command, after any whitespace: '/word\naanmaning' → 'aanmaning'."""
     parts = text.strip().split(maxsplit=1)
     return parts[1].strip() if len(parts) == 2 else ""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message someone wrote in their chat: enough to relay it (by copying it) and to
+    read it, never the file itself. `media` is a bot.domain.handoff.Media value."""
+
+    message_id: int
+    text: str | None = None  # the text, or a photo's or document's caption
+    media: str = "text"
+    reply_to: int | None = None  # the message in the same chat this one answers
+
+    @property
+    def is_text(self) -> bool:
+        return self.media == "text"

@@ -46,25 +46,41 @@ ENDED = frozenset(Status) - {Status.PENDING}
 
 
 @dataclass(frozen=True)
+class Copy:
+    """A message someone wrote, to copy into another chat as it is (text, photo, voice
+    note, document, sticker): Telegram's copyMessage, which shows no "forwarded from"."""
+
+    from_chat_id: int
+    message_id: int
+    reply_to: int | None = None  # a message in the recipient's chat this one answers
+
+
+@dataclass(frozen=True)
 class Message:
-    """What to send: a rendered message (Telegram HTML, optional buttons)."""
+    """What to send: a rendered message (Telegram HTML, optional buttons), or a copy."""
 
     text: str
     keyboard: Keyboard = ()
+    copy: Copy | None = None
 
     def reply(self) -> Reply:
         return Reply(self.text, self.keyboard)
 
     def dumps(self) -> str:
-        return json.dumps({"text": self.text, "keyboard": [
+        raw: dict[str, object] = {"text": self.text, "keyboard": [
             [{"label": b.label, "data": b.data, "url": b.url} for b in row]
-            for row in self.keyboard]}, ensure_ascii=False)
+            for row in self.keyboard]}
+        if self.copy is not None:
+            raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to]
+        return json.dumps(raw, ensure_ascii=False)
 
     @classmethod
     def loads(cls, body: str) -> Message:
         raw = json.loads(body)
+        copied = raw.get("copy")
         return cls(raw["text"], tuple(tuple(Button(b["label"], b["data"], b.get("url"))
-                                            for b in row) for row in raw["keyboard"]))
+                                            for b in row) for row in raw["keyboard"]),
+                   Copy(*copied) if copied else None)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.services import outbox, privacy, staff
+from bot.services import handoff, outbox, privacy, staff
 from bot.services.chat import utc_now
+from bot.services.handoff_routing import Router
 from bot.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -22,10 +23,20 @@ async def retention_tick(uow_factory: UnitOfWorkFactory) -> None:
     purged = await outbox.purge_ended(uow_factory, utc_now())
     if purged:
         log.info("retention: removed %s ended outbox rows", purged)
+    emptied = await handoff.purge_content(uow_factory, utc_now())
+    if emptied:
+        log.info("retention: removed the content of %s ended conversations", emptied)
     invitations, entries = await staff.purge_records(uow_factory, utc_now())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,
                  entries)
+
+
+async def handoff_tick(router: Router, uow_factory: UnitOfWorkFactory) -> None:
+    """Questions nobody took yet: ask when a window opens, escalate when it is time."""
+    decided = await router.tick(uow_factory, utc_now())
+    if decided:
+        log.info("handoff: routing decided again for %s waiting questions", decided)
 
 
 async def outbox_tick(drainer: outbox.Drainer) -> None:
@@ -35,12 +46,13 @@ async def outbox_tick(drainer: outbox.Drainer) -> None:
 
 
 def start_scheduler(uow_factory: UnitOfWorkFactory, tick_seconds: float,
-                    drainer: outbox.Drainer) -> AsyncIOScheduler:
+                    drainer: outbox.Drainer, router: Router) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
              "max_instances": 1, "replace_existing": True,
              "misfire_grace_time": int(tick_seconds) + 60}
     scheduler.add_job(retention_tick, id="retention", args=[uow_factory], **every)
     scheduler.add_job(outbox_tick, id="outbox", args=[drainer], **every)
+    scheduler.add_job(handoff_tick, id="handoff", args=[router, uow_factory], **every)
     scheduler.start()
     return scheduler

@@ -40,15 +40,18 @@ class Ask:
         offered, confident = shown_hits([h for h in hits if h.id not in already])
         buttons = [self._button(turn, hit) for hit in offered]
         footer = self._footer(turn)
+        # Nothing matched well: a person who speaks their language may know.
+        person = () if confident else ((button(_("🙋 Ask a person"), "h", "search"),),)
         if buttons:
             intro = _("This may help:") if confident else _("Maybe one of these?")
-            replies.append(Reply(intro, (*rows(buttons, 1), footer)))
+            replies.append(Reply(intro, (*rows(buttons, 1), *person, footer)))
         elif replies:
-            replies.append(Reply(_("Do you want to read more? Choose a topic."), (footer,)))
+            replies.append(Reply(_("Do you want to read more? Choose a topic."),
+                                 (*person, footer)))
         else:
             replies.append(Reply(_("I could not find a topic for that. Choose one from the "
                                    "list, or try other words."),
-                                 self._topics.topic_keyboard(turn)))
+                                 (*person, *self._topics.topic_keyboard(turn))))
         return Outcome(replies)
 
     def lookup(self, turn: Turn, word: str) -> Outcome:

@@ -17,11 +17,15 @@ from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow as TopicFlow
 from bot.content.search import SearchIndex
 from bot.domain import actions
+from bot.domain import handoff as h
+from bot.domain.emergency import Matcher
 from bot.domain.incoming import Caller
 from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Outcome, Reply
-from bot.services import menu, privacy
+from bot.services import handoff, menu, privacy
 from bot.services.ask import Ask
+from bot.services.handoff import AskPerson
+from bot.services.handoff_routing import Router
 from bot.services.onboarding import Onboarding
 from bot.services.ports import Catalogs, Clock, UnitOfWorkFactory
 from bot.services.settings import SettingsService
@@ -47,6 +51,9 @@ class ChatService:
         self.settings = SettingsService(knowledge)
         self.topics = Topics(flows, knowledge)
         self.ask = Ask(search, knowledge, self.topics)
+        self.search = search
+        self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()})
+        self.person = AskPerson(self.router, Matcher(knowledge.emergency_words()))
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,
             "menu": menu.show,
@@ -59,17 +66,20 @@ class ChatService:
             "delete": privacy.ask_delete,
             "stop": privacy.pause,
             "resume": privacy.resume,
+            "person": lambda turn: self.person.ask(turn, h.Source.COMMAND),
         }
         # Button scopes (see bot.domain.actions) → the method that answers them.
         self._routes: dict[str, Route] = {
             "o": self._onboarding_button, "s": self._settings_button, "m": self._menu_button,
             "d": self._delete_button, "t": self._topic_button, "b": self._back_button,
             "w": self._word_button, "k": self._organisation_button,
+            handoff.SCOPE: self._person_button,
         }
         self._menu_entries: dict[str, Handler] = {
             "menu": menu.show, "help": menu.help_, "settings": self.settings.show,
             "topics": self.topics.menu, "emergency": self._emergency,
             "privacy": privacy.notice, "mydata": privacy.export, "delete": privacy.ask_delete,
+            "person": lambda turn: self.person.ask(turn, h.Source.MENU),
         }
 
     # -- entry points: one turn each ------------------------------------------------------
@@ -124,12 +134,12 @@ class ChatService:
         return await self._press(turn, action)
 
     async def on_text(self, turn: Turn, text: str) -> Outcome:
-        if self._in_a_question(turn):
+        if self.in_a_question(turn):
             return self._repeat(turn, turn.gettext("Please choose one of the buttons."))
         return self.ask.answer(turn, text)
 
     async def on_unsupported(self, turn: Turn) -> Outcome:
-        if self._in_a_question(turn):
+        if self.in_a_question(turn):
             return self._repeat(turn, turn.gettext(
                 "I can only read text messages and buttons."))
         return menu.unsupported(turn)
@@ -179,6 +189,11 @@ class ChatService:
             return self.topics.go(turn, action.name, action.value)
         return self.topics.open(turn, action.name)
 
+    async def _person_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if not turn.person.onboarded:
+            return self._continue_onboarding(turn)
+        return await self.person.on_button(turn, action.name, action.value)
+
     async def _word_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         return None if action.value else self.ask.word(turn, action.name)
 
@@ -196,6 +211,7 @@ class ChatService:
         if not privacy.is_confirming(turn):
             return self._stale(turn)  # an old confirmation must never delete
         if action.name == "yes":
+            await self.person.before_delete(turn)
             return await privacy.delete_everything(turn)
         turn.conversation = None
         return self._repeat(turn, turn.gettext("Nothing was deleted."))
@@ -211,7 +227,7 @@ class ChatService:
             return privacy.ask_delete(turn)
         return self.topics.current(turn) or menu.show(turn)
 
-    def _in_a_question(self, turn: Turn) -> bool:
+    def in_a_question(self, turn: Turn) -> bool:
         """Waiting for a button answer (a topic step is not a question: text is welcome)."""
         if not turn.person.onboarded:
             return True
@@ -240,7 +256,7 @@ class ChatService:
         return self.settings.ask(turn, Step.LANGUAGE)
 
     def _not_understood(self, turn: Turn) -> Outcome:
-        if self._in_a_question(turn):
+        if self.in_a_question(turn):
             return self._repeat(turn, turn.gettext(
                 "I do not know that command. Please choose one of the buttons."))
         return menu.not_understood(turn)

@@ -5,13 +5,17 @@ handed to the service of its audience in one unit of work.
   anyone                                  /whoami, /start <invitation code>, the invitation's
                                           questions (scope "i")
   sleutelpersonen                         ProfileService: /profile (scope "p")
+                                          Relay: claim, answer, close (scope "r"),
+                                          /conversations, /answer
   coordinators                            CoordinatorService: /invite, /roles, /audit ("c")
 
 COMMANDS and SCOPES say which audience a command or a button scope belongs to; Telegram's
 routers filter on the same tables (with the role filter on the router), and the console
 calls the Desk directly. Either way the audience's service checks the role itself, so a
 command or a replayed button from someone without the role is refused and audited.
-Typed text and other messages go where the person's open conversation is.
+Messages (text, photos, voice notes, ...) go where the person's open conversation is: a
+question being answered (a profile, an invitation), a question to a person they write or
+answer (the handoff's relay), else the newcomer's search.
 """
 
 from __future__ import annotations
@@ -20,15 +24,19 @@ from enum import StrEnum
 
 from bot.content.knowledge import Knowledge
 from bot.domain import invitation
-from bot.domain.incoming import Caller
+from bot.domain.handoff import Handoff
+from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply
-from bot.services import dates, invitations, profile, staff
+from bot.services import dates, handoff, invitations, profile, staff
 from bot.services.chat import ChatService
 from bot.services.coordinators import CoordinatorService
+from bot.services.handoff_routing import HELPER_SCOPE
 from bot.services.invitations import InvitationService
 from bot.services.profile import ProfileService
 from bot.services.profile_questions import ProfileQuestions
+from bot.services.relay import COMMANDS as COMMANDS_OF_RELAY
+from bot.services.relay import Relay
 from bot.services.turn import Turn
 
 
@@ -45,8 +53,11 @@ COMMANDS: dict[str, Audience] = {
     "roles": Audience.COORDINATOR,
     "audit": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
+    "conversations": Audience.SLEUTELPERSOON,
+    "answer": Audience.SLEUTELPERSOON,
 }
-SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON}
+SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON,
+                               HELPER_SCOPE: Audience.SLEUTELPERSOON}
 
 
 def audience_of_command(name: str) -> Audience:
@@ -69,6 +80,7 @@ class Desk:
         self.invitations = InvitationService(knowledge, questions, zone)
         self.profiles = ProfileService(knowledge, questions)
         self.coordinators = CoordinatorService(knowledge, self.invitations, zone)
+        self.relay = Relay(chat.router, knowledge, chat.search, chat.topics)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -88,6 +100,10 @@ class Desk:
     async def unsupported(self, caller: Caller) -> Outcome:
         return await self.turns.run(caller, self.on_unsupported)
 
+    async def post(self, caller: Caller, posted: Posted) -> Outcome:
+        """Any message someone wrote (not a command): text, photo, voice note, ..."""
+        return await self.turns.run(caller, lambda turn: self.on_posted(turn, posted))
+
     def failure(self, caller: Caller) -> Outcome:
         return self.chat.failure(caller)
 
@@ -105,6 +121,8 @@ class Desk:
         match audience_of_command(name):
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
+            case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:
+                return await self.relay.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON:
                 return await self.profiles.on_command(turn, name, args)
         return await self.chat.on_command(turn, name, args)
@@ -115,6 +133,8 @@ class Desk:
         match audience_of_button(data):
             case Audience.COORDINATOR:
                 return await self.coordinators.on_button(turn, data)
+            case Audience.SLEUTELPERSOON if data.startswith(f"{HELPER_SCOPE}:"):
+                return await self.relay.on_button(turn, data)
             case Audience.SLEUTELPERSOON:
                 return await self.profiles.on_button(turn, data)
         return await self.chat.on_button(turn, data)
@@ -126,6 +146,38 @@ class Desk:
             case profile.FLOW:
                 return await self.profiles.on_text(turn, text)
         return await self.chat.on_text(turn, text)
+
+    async def on_posted(self, turn: Turn, posted: Posted) -> Outcome:
+        """The open question first; then the handoff the person is in (as the newcomer, or
+        as a sleutelpersoon answering it); then, for text, the newcomer's search."""
+        flow = self._open_flow(turn)
+        if flow == handoff.FLOW:
+            mine = await turn.uow.handoffs.open_of(turn.person.id)
+            return await self.chat.person.on_posted(turn, posted, mine)
+        if flow in (invitations.FLOW, profile.FLOW) or (
+                turn.conversation is not None and self.chat.in_a_question(turn)):
+            return await (self.on_text(turn, posted.text) if posted.is_text and posted.text
+                          else self.on_unsupported(turn))
+        involved = await turn.uow.handoffs.involving(turn.person.id, turn.person.telegram_id)
+        helping = [x for x in involved if x.helper_id == turn.person.telegram_id
+                   and x.newcomer_id != turn.person.id]
+        asking = next((x for x in involved if x.newcomer_id == turn.person.id), None)
+        if helping and (asking is None or await self._replies_within(turn, posted, helping)):
+            return await self.relay.on_posted(turn, posted, helping)
+        if asking is not None:
+            return await self.chat.person.on_posted(turn, posted, asking)
+        if posted.is_text and posted.text:
+            return await self.chat.on_text(turn, posted.text)
+        return await self.chat.on_unsupported(turn)
+
+    @staticmethod
+    async def _replies_within(turn: Turn, posted: Posted, helping: list[Handoff]) -> bool:
+        """A sleutelpersoon who asked a question of their own too: a reply to a message of
+        a conversation they answer belongs there."""
+        if posted.reply_to is None:
+            return False
+        found = await turn.uow.handoffs.found(turn.person.chat_id, posted.reply_to)
+        return found is not None and found.handoff_id in {x.id for x in helping}
 
     async def on_unsupported(self, turn: Turn) -> Outcome:
         match self._open_flow(turn):

@@ -18,6 +18,7 @@ def _(message: str) -> str:
 # (entry id, label) in menu order; the label is translated when the menu is shown.
 MENU_ENTRIES: tuple[tuple[str, str], ...] = (
     ("topics", _("📚 Topics: letters, rules, help")),
+    ("person", _("🙋 Ask a person who speaks your language")),
     ("emergency", _("🚑 Emergency or a doctor at night")),
     ("settings", _("⚙️ Settings")),
     ("privacy", _("🔒 Privacy and your data")),
@@ -29,6 +30,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("menu", _("Main menu")),
     ("topics", _("All topics")),
     ("word", _("Explain a Dutch word, e.g. /word aanmaning")),
+    ("person", _("Ask a person who speaks your language")),
     ("language", _("Change language")),
     ("settings", _("Your language, municipality and begeleiding")),
     ("help", _("How Wegwijs works")),

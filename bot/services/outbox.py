@@ -120,7 +120,8 @@ class Drainer:
             log.warning("outbox: row %s failed after %s attempt(s): %s", row.id,
                         row.attempts + 1, error or result.status.value)
         ended = self._clock()
-        await self._record(lambda o: o.end(row.id, after.status, ended, error))
+        await self._record(lambda o: o.end(row.id, after.status, ended, error,
+                                           result.message_id))
         return None
 
     async def _record(self, change: Callable[[OutboxRepository], Awaitable[None]]) -> None:

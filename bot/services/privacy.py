@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.handoff import Handoff
 from bot.domain.invitation import Invitation
 from bot.domain.questions import Conversation, Flow, Step
 from bot.domain.replies import Document, Outcome, Reply, rows
@@ -61,6 +62,12 @@ async def export(turn: Turn) -> Outcome:
             await turn.uow.profiles.get(person.telegram_id)),
         "invitations": _invitations(await turn.uow.invitations.of(person.telegram_id),
                                     person.telegram_id),
+        # Questions to a person: what was said stays in the Telegram chats; this is what
+        # Wegwijs keeps (the first message's text until 90 days after the end).
+        "questions_to_a_person": [_question(q) for q in
+                                  await turn.uow.handoffs.of_newcomer(person.id)],
+        "conversations_answered": [_question(q, helper=True) for q in
+                                   await turn.uow.handoffs.claimed_by(person.telegram_id)],
         # Kept after /delete for 180 days: a security record (ids and actions only).
         "audit": [{"at": _iso(e.at), "action": e.action.value, "target": e.target,
                    "municipality": e.municipality, "allowed": e.allowed,
@@ -122,6 +129,18 @@ async def purge_unconsented(uow_factory: UnitOfWorkFactory, now: datetime) -> in
         forgotten = await uow.people.forget_unconsented(now - UNCONSENTED_RETENTION)
         await uow.commit()
     return forgotten
+
+
+def _question(q: Handoff, *, helper: bool = False) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "created_at": _iso(q.created_at), "status": q.status.value, "language": q.language,
+        "municipality": q.municipality, "topic": q.topic, "code_name": q.pseudonym,
+        "claimed_at": _iso(q.claimed_at), "closed_at": _iso(q.closed_at),
+        "outcome": q.result.value if q.result else None}
+    if not helper:
+        found |= {"asked_from": q.source.value, "path": q.path, "first_message": q.summary,
+                  "rating": q.rating, "comment": q.comment}
+    return found
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -109,14 +109,20 @@ def draft_notice(turn: Turn, step: Step) -> list[Reply]:
     if step != Step.LANGUAGE or not turn.catalogs.has_drafts(turn.language):
         return []
     if turn.catalogs.all_drafts(turn.language):
-        return [Reply(turn.gettext(
+        text = turn.gettext(
             "The texts in this language are drafts that a native speaker has not checked "
             "yet; in the topics they are marked ✎. If something is unclear, you can switch "
-            "to another language with /language."))]
-    return [Reply(turn.gettext(
-        "Some texts in this language are drafts that a native speaker has not checked yet; "
-        "in the topics they are marked ✎. If something is unclear, you can switch to "
-        "another language with /language."))]
+            "to another language with /language.")
+    else:
+        text = turn.gettext(
+            "Some texts in this language are drafts that a native speaker has not checked "
+            "yet; in the topics they are marked ✎. If something is unclear, you can switch "
+            "to another language with /language.")
+    ask = turn.gettext("Or ask a person who speaks your language: /person")
+    # Before onboarding ends there is no municipality to find a person in: words only.
+    keyboard = ((button(turn.gettext("🙋 Ask a person"), "h", "draft"),),) \
+        if turn.person.onboarded else ()
+    return [Reply(f"{text}\n\n{ask}", keyboard)]
 
 
 def record(turn: Turn, step: Step, value: str) -> None:

@@ -214,6 +214,8 @@ class Topics:
             keyboard.append((button(_("Next ⬇️"), SCOPE, flow.id, step.next),))
         elif step.kind != "choice":
             keyboard.append((button(_("📚 Other topics"), "m", "topics"),))
+        # A person who speaks their language, at every step; the topic travels along.
+        keyboard.append((button(_("🙋 Ask a person"), "h", "flow", flow.id),))
         keyboard.append((button(_("↩️ Back"), "b", "back"), button(_("🏠 Menu"), "m", "menu")))
         return tuple(keyboard)
 

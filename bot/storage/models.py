@@ -152,3 +152,74 @@ class AuditRow(Base):
     reason: Mapped[str | None] = mapped_column(String(40))
 
     __table_args__ = (Index("ix_audit_log_municipality_at", "municipality", "at"),)
+
+
+class HandoffRow(Base):
+    """A newcomer's question to a sleutelpersoon (bot.domain.handoff). The content columns
+    (summary, path, comment, shared_name) are emptied 90 days after it ended, and when the
+    newcomer deletes their data; the row then stays as an anonymous count."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    newcomer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True)
+    language: Mapped[str] = mapped_column(String(3))
+    municipality: Mapped[str] = mapped_column(String(40), index=True)
+    pseudonym: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    source: Mapped[str] = mapped_column(String(12))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    first_media: Mapped[str] = mapped_column(String(12))
+    helper_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # a Telegram id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(String(12))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    asked: Mapped[str] = mapped_column(Text, default="[]")  # Telegram ids asked to claim
+    actions: Mapped[str] = mapped_column(Text, default="[]")  # escalation steps taken
+    wake_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    private_media_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_name: Mapped[str | None] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_handoffs_status_wake_at", "status", "wake_at"),)
+
+
+class RelayRow(Base):
+    """Which relayed message is which on the other side, so reply-to links survive both
+    ways. Ids only: the messages themselves stay in the two Telegram chats."""
+
+    __tablename__ = "relay_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"),
+                                            index=True)
+    side: Mapped[str] = mapped_column(String(10))
+    media: Mapped[str] = mapped_column(String(12))
+    source_chat_id: Mapped[int] = mapped_column(BigInteger)
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
+    copy_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the copy's row
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_relay_messages_source", "source_chat_id", "source_message_id"),
+        Index("ix_relay_messages_copy", "copy_chat_id", "copy_message_id"),
+    )
+
+
+class HelperStateRow(Base):
+    """Per sleutelpersoon: the conversation their plain messages go to (focus), and the one
+    whose header they saw last (a new header is shown when messages switch conversation)."""
+
+    __tablename__ = "helper_state"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    focus_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
+    header_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handoffs.id", ondelete="SET NULL"))

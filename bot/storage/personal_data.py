@@ -84,6 +84,19 @@ DECLARATIONS: tuple[Declaration, ...] = (
     # role is revoked, or with /delete.
     Personal("sleutelpersoon_profiles", "telegram_id", PersonKey.TELEGRAM_ID,
              "sleutelpersoon_profile", Retention.UNTIL_REVOKED),
+    # A newcomer's questions to a person. /delete ends the open ones and empties the
+    # content (first message, path, comment, shared name) and the link to the person; the
+    # rest stays as an anonymous count. Content goes handoff.CONTENT_RETENTION (90 days)
+    # after the end. `helper_id` names the sleutelpersoon; their /delete empties it.
+    Personal("handoffs", "newcomer_id", PersonKey.PEOPLE_ID, "questions_to_a_person",
+             Retention.FIXED_PERIOD, other_columns=("helper_id",)),
+    # Which relayed message is which in the other chat (ids only, no content): removed
+    # with the handoff's content, at /delete and after 90 days.
+    Personal("relay_messages", "source_chat_id", PersonKey.CHAT_ID, "questions_to_a_person",
+             Retention.FIXED_PERIOD, other_columns=("copy_chat_id",)),
+    # A sleutelpersoon's current conversation: goes with their /delete.
+    Personal("helper_state", "telegram_id", PersonKey.TELEGRAM_ID, "conversations_answered",
+             Retention.WITH_PERSON),
     # Who changed roles and invitations, and which staff actions were refused: ids only.
     # Kept audit.RETENTION (180 days), then removed by the retention tick.
     Personal("audit_log", "telegram_id", PersonKey.TELEGRAM_ID, "audit",

@@ -13,7 +13,7 @@ from bot.domain import outbox
 from bot.domain.person import Begeleiding, Person, Role, RoleGrant
 from bot.domain.questions import Conversation
 from bot.services.ports import StaleWrite
-from bot.storage.models import ConversationRow, OutboxRow, PersonRow, RoleRow
+from bot.storage.models import ConversationRow, OutboxRow, PersonRow, RelayRow, RoleRow
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -48,6 +48,10 @@ class SqlPeople:
 
     async def by_telegram_id(self, telegram_id: int) -> Person | None:
         row = await self._s.scalar(select(PersonRow).where(PersonRow.telegram_id == telegram_id))
+        return _person(row) if row else None
+
+    async def get(self, person_id: int) -> Person | None:
+        row = await self._s.get(PersonRow, person_id)
         return _person(row) if row else None
 
     async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
@@ -201,8 +205,8 @@ class SqlOutbox:
         self._s = session
         self.added = 0  # rows written in this unit of work: the drainer is woken after commit
 
-    async def add(self, message: outbox.Outgoing, now: datetime) -> bool:
-        """Write the row unless its key exists (the same event handled twice): True if new."""
+    async def add(self, message: outbox.Outgoing, now: datetime) -> int | None:
+        """Write the row unless its key exists (the same event handled twice): its id if new."""
         dialect = self._s.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(OutboxRow).values(
@@ -210,9 +214,9 @@ class SqlOutbox:
             proactive=message.proactive, body=message.message.dumps(), key=message.key,
             status=outbox.Status.PENDING.value, not_before=message.not_before or now,
             attempts=0, created_at=now).on_conflict_do_nothing(index_elements=["key"])
-        added = _rowcount(await self._s.execute(statement)) > 0
-        self.added += added
-        return added
+        row_id = await self._s.scalar(statement.returning(OutboxRow.id))
+        self.added += row_id is not None
+        return row_id
 
     async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
         """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient."""
@@ -237,8 +241,13 @@ class SqlOutbox:
                 for row, chat_id, paused, unreachable in rows]
 
     async def end(self, row_id: int, status: outbox.Status, now: datetime,
-                  error: str | None = None) -> None:
+                  error: str | None = None, message_id: int | None = None) -> None:
         """Sent, failed, unreachable or skipped: the content goes, the bookkeeping stays."""
+        if message_id is not None:  # a relayed copy: replies to it can now be linked back
+            await self._s.execute(
+                update(RelayRow).where(RelayRow.outbox_id == row_id)
+                .values(copy_message_id=message_id)
+                .execution_options(synchronize_session=False))
         await self._s.execute(
             update(OutboxRow).where(OutboxRow.id == row_id)
             .values(status=status.value, ended_at=now, claimed_until=None, body="{}",

@@ -126,18 +126,27 @@ class SqlProfiles:
         self._s = session
 
     async def get(self, telegram_id: int) -> Profile | None:
-        found = (await self._s.execute(
+        found = await self._with_language(
+            SleutelpersoonProfileRow.telegram_id == telegram_id)
+        return found[0] if found else None
+
+    async def serving(self, municipality: str) -> list[Profile]:
+        """Profiles that list the municipality (its id is JSON-quoted in the list)."""
+        return [p for p in await self._with_language(
+                    SleutelpersoonProfileRow.municipalities.contains(f'"{municipality}"'))
+                if municipality in p.municipalities]
+
+    async def _with_language(self, condition: ColumnElement[bool]) -> list[Profile]:
+        rows = (await self._s.execute(
             select(SleutelpersoonProfileRow, PersonRow.language)
             .outerjoin(PersonRow, PersonRow.telegram_id == SleutelpersoonProfileRow.telegram_id)
-            .where(SleutelpersoonProfileRow.telegram_id == telegram_id))).first()
-        if found is None:
-            return None
-        row, language = found
-        return Profile(telegram_id=row.telegram_id, display_name=row.display_name,
-                       languages=_codes(row.languages), municipalities=_codes(row.municipalities),
-                       topics=_codes(row.topics), windows=_windows(row.windows),
-                       capacity=row.capacity, paused=row.paused,
-                       interface_language=language or "en")
+            .where(condition).order_by(SleutelpersoonProfileRow.telegram_id))).all()
+        return [Profile(telegram_id=row.telegram_id, display_name=row.display_name,
+                        languages=_codes(row.languages),
+                        municipalities=_codes(row.municipalities), topics=_codes(row.topics),
+                        windows=_windows(row.windows), capacity=row.capacity,
+                        paused=row.paused, interface_language=language or "en")
+                for row, language in rows]
 
     async def put(self, profile: Profile, now: datetime) -> None:
         row = await self._s.get(SleutelpersoonProfileRow, profile.telegram_id)

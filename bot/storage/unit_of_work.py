@@ -17,6 +17,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage.handoff_repositories import SqlHandoffs
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
 from bot.storage.staff_repositories import SqlAudit, SqlInvitations, SqlProfiles
 
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
     invitations: SqlInvitations
     profiles: SqlProfiles
     audit: SqlAudit
+    handoffs: SqlHandoffs
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -56,6 +58,7 @@ class SqlUnitOfWork:
         self.invitations = SqlInvitations(self._session)
         self.profiles = SqlProfiles(self._session)
         self.audit = SqlAudit(self._session)
+        self.handoffs = SqlHandoffs(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -3,6 +3,10 @@
 For content authors and for a first try without a Telegram token. The console plays
 several people: `/as 2` makes you person 2, who then sees what the bot sent them (the
 outbox delivers to the console as it does to Telegram).
+
+Messages people write get a number, as in Telegram, so the handoff's relay can copy them:
+`/photo a letter`, `/voice`, `/document`, `/sticker` send a pretend photo, voice note,
+document or sticker, and `/reply 12 text` answers message 12.
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from typing import TextIO
 from bot.app import App
 from bot.domain import outbox
 from bot.domain.bidi import strip_controls
-from bot.domain.delivery import SENT, SendResult
-from bot.domain.incoming import Caller, command_args, command_name
+from bot.domain.delivery import SENT, Delivery, SendResult
+from bot.domain.incoming import Caller, Posted, command_args, command_name
 from bot.domain.replies import Button, Outcome, Reply, plain_text
 from bot.services.outbox import Drainer
+
+# Pretend media for trying the relay offline: the command and how a copy shows it.
+_PRETEND = {"photo": "📷", "voice": "🎤", "document": "📄", "sticker": "🙂"}
 
 
 def plain(text: str) -> str:
@@ -40,6 +47,9 @@ class ConsoleChat:
         # Outbox messages for people the console is not playing right now, per chat.
         self._waiting: dict[int, list[outbox.Message]] = {}
         self._drainer: Drainer | None = None
+        # (chat, message number) -> what it shows: the console's own Telegram chats.
+        self._messages: dict[tuple[int, int], str] = {}
+        self._last_id = 0
 
     def attach(self, drainer: Drainer) -> None:
         """Deliver the outbox after each line, so what it sends shows in order."""
@@ -47,6 +57,15 @@ class ConsoleChat:
 
     async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult:
         """The outbox's console transport: print it, or keep it until `/as` that person."""
+        if message.copy is not None:  # a relayed message: shown with its new number
+            copied = self._messages.get((message.copy.from_chat_id, message.copy.message_id))
+            if copied is None:
+                return SendResult(Delivery.REFUSED, detail="message to copy not found")
+            number = self._number(chat_id, copied)
+            answers = f" ↩ {message.copy.reply_to}" if message.copy.reply_to else ""
+            message = outbox.Message(f"[{number}{answers}] {copied}")
+            await self.deliver(chat_id, message)
+            return SendResult(Delivery.SENT, message_id=number)
         if chat_id == self._caller.chat_id:
             self._show_message(message)
         else:
@@ -81,6 +100,8 @@ class ConsoleChat:
             return
         if line.isdigit() and 1 <= int(line) <= len(self._buttons):
             outcome = await desk.button(self._caller, self._buttons[int(line) - 1].data)
+        elif (posted := self._posted(line)) is not None:
+            outcome = await desk.post(self._caller, posted)
         elif (name := command_name(line)) is not None:
             outcome = await desk.command(self._caller, name, command_args(line))
         else:
@@ -88,6 +109,32 @@ class ConsoleChat:
         await self._show(outcome)
         if self._drainer is not None:
             await self._drainer.drain()
+
+    def _posted(self, line: str) -> Posted | None:
+        """A message the person writes: text, a pretend photo or voice note, or a reply."""
+        reply_to: int | None = None
+        if command_name(line) == "reply":
+            number, _sep, rest = command_args(line).partition(" ")
+            if not number.isdigit() or not rest.strip():
+                return None
+            reply_to, line = int(number), rest.strip()
+        name = command_name(line)
+        text: str | None
+        if name is None:
+            media, text, shown = "text", line, line
+        elif name in _PRETEND:
+            media, text = name, command_args(line) or None
+            shown = f"{_PRETEND[name]} {text or ''}".strip()
+        else:
+            return None
+        message_id = self._number(self._caller.chat_id, shown)
+        self._print(f"[{message_id}]")
+        return Posted(message_id, text, media, reply_to)
+
+    def _number(self, chat_id: int, shown: str) -> int:
+        self._last_id += 1
+        self._messages[(chat_id, self._last_id)] = shown
+        return self._last_id
 
     async def _become(self, who: str) -> None:
         """`/as N`: play person N (a Telegram user id of your choosing) from now on."""

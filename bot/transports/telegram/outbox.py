@@ -13,4 +13,8 @@ class TelegramOutbox:
         self._sender = sender
 
     async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult:
+        if message.copy is not None:
+            copy = message.copy
+            return await self._sender.copy(chat_id, copy.from_chat_id, copy.message_id,
+                                           reply_to=copy.reply_to, max_wait=0)
         return await self._sender.send(chat_id, message.reply(), max_wait=0)

@@ -7,11 +7,23 @@ import logging
 from aiogram.types import CallbackQuery, Message, User
 
 from bot.domain.delivery import Delivery
-from bot.domain.incoming import Caller
+from bot.domain.incoming import Caller, Posted
 from bot.domain.replies import Outcome
 from bot.transports.telegram.sender import Sender
 
 log = logging.getLogger(__name__)
+
+
+def posted_of(message: Message) -> Posted:
+    """What the services need of a message: its id, its words, what kind it is."""
+    media = next((kind for kind, present in (
+        ("photo", message.photo), ("document", message.document), ("voice", message.voice),
+        ("audio", message.audio), ("video", message.video),
+        ("video_note", message.video_note), ("sticker", message.sticker))
+        if present), "text" if message.text is not None else "other")
+    reply = message.reply_to_message
+    return Posted(message.message_id, message.text if message.text is not None
+                  else message.caption, media, reply.message_id if reply else None)
 
 
 def caller_of(user: User, chat_id: int | None = None) -> Caller:

@@ -38,7 +38,12 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyParameters,
+)
 
 from bot.domain.delivery import SENT, UNREACHABLE, Delivery, SendResult
 from bot.domain.rate_limit import SendLimiter
@@ -117,6 +122,17 @@ class Sender:
             if not result.sent:
                 worst = result
         return worst
+
+    async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *,
+                   reply_to: int | None = None, max_wait: float = TURN_WAIT) -> SendResult:
+        """Copy a message someone wrote into another chat as it is (text, photo, voice note,
+        document, sticker) without "forwarded from": the relay between a newcomer and a
+        sleutelpersoon. A reply link to a message that is gone is dropped, not an error."""
+        reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) \
+            if reply_to is not None else None
+        return await self._call(chat_id, lambda: self._bot.copy_message(
+            chat_id=chat_id, from_chat_id=from_chat_id, message_id=message_id,
+            reply_parameters=reply), max_wait)
 
     async def acknowledge(self, query_id: str, notice: str | None = None) -> None:
         """Answer a button press (stops the client's spinner). Not a chat message, so no
@@ -239,8 +255,10 @@ class Sender:
                         "a request for a chat must wait %.0f s: handed back", too_long)
                 return self._later(too_long)
             try:
-                await request()
-                return SENT
+                response = await request()
+                message_id = getattr(response, "message_id", None)
+                return SendResult(Delivery.SENT, message_id=message_id) \
+                    if isinstance(message_id, int) else SENT
             except TelegramRetryAfter as exc:
                 bot_wide = self._limiter.retry_after(chat_id, float(exc.retry_after),
                                                      self._clock())

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.incoming import command_args, command_name
 from bot.services.desk import Desk
-from bot.transports.telegram.replies import answer_button, caller_of, deliver
+from bot.transports.telegram.replies import answer_button, caller_of, deliver, posted_of
 from bot.transports.telegram.sender import Sender
 
 
@@ -24,8 +24,11 @@ async def on_command(message: Message, desk: Desk, sender: Sender) -> None:
 
 
 async def on_text(message: Message, desk: Desk, sender: Sender) -> None:
-    assert message.from_user is not None and message.text is not None
-    outcome = await desk.text(caller_of(message.from_user, message.chat.id), message.text)
+    """Text, and (from the fallback router) photos, voice notes, documents, stickers: the
+    Desk sends them to the open conversation (a person answering), else to search."""
+    assert message.from_user is not None
+    outcome = await desk.post(caller_of(message.from_user, message.chat.id),
+                              posted_of(message))
     await deliver(sender, message.chat.id, outcome)
 
 

@@ -1,0 +1,132 @@
+"""Copying messages between a newcomer and a sleutelpersoon, through the outbox.
+
+Every copy is an outbox row of kind RELAY (never held by quiet hours or /stop) written in
+the unit of work of the message it copies, with a mapping row (bot.storage RelayRow) that
+links the original and the copy, so a reply to either points at the other. A sleutelpersoon
+with several conversations sees a short header whenever the next message comes from
+another conversation than the last one did.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain import handoff as h
+from bot.domain import outbox
+from bot.domain.person import Person
+from bot.domain.replies import Keyboard
+from bot.services.handoff_routing import Reader, Router
+from bot.services.ports import UnitOfWork
+from bot.services.turn import Turn
+
+
+async def from_newcomer(turn: Turn, router: Router, handoff: h.Handoff, message_id: int,
+                        media: h.Media, reply_to: int | None) -> None:
+    """Copy to the claimer now, or keep the reference until someone claims the question."""
+    chat = turn.person.chat_id
+    relayed = h.Relayed(handoff.id, h.Side.NEWCOMER, chat, message_id)
+    if handoff.status is not h.Status.CLAIMED or handoff.helper_id is None:
+        await turn.uow.handoffs.relay(relayed, media, turn.now)
+        return
+    helper = await turn.uow.people.by_telegram_id(handoff.helper_id)
+    if helper is None:
+        await turn.uow.handoffs.relay(relayed, media, turn.now)
+        return
+    await header(turn.uow, router, handoff, helper, turn.now, f"{chat}:{message_id}")
+    target = await _counterpart(turn.uow, handoff, chat, reply_to)
+    await _copy(turn.uow, relayed, media, helper, target, turn.now)
+
+
+async def from_helper(turn: Turn, handoff: h.Handoff, message_id: int, media: h.Media,
+                      reply_to: int | None) -> bool:
+    """Copy a sleutelpersoon's message to the newcomer; False when the newcomer is gone."""
+    newcomer = await turn.uow.people.get(handoff.newcomer_id) if handoff.newcomer_id else None
+    if newcomer is None:
+        return False
+    chat = turn.person.chat_id
+    target = await _counterpart(turn.uow, handoff, chat, reply_to)
+    await _copy(turn.uow, h.Relayed(handoff.id, h.Side.HELPER, chat, message_id), media,
+                newcomer, target, turn.now)
+    return True
+
+
+async def copy_waiting(uow: UnitOfWork, router: Router, handoff: h.Handoff, helper: Person,
+                       now: datetime) -> int:
+    """At claim: everything the newcomer wrote so far, in order, to the claimer."""
+    waiting = await uow.handoffs.not_copied(handoff.id)
+    for relay_id, relayed, _media in waiting:
+        row_id = await uow.outbox.add(_copy_row(relayed, helper, None), now)
+        if row_id is not None:
+            await uow.handoffs.copying(relay_id, helper.chat_id, row_id)
+    return len(waiting)
+
+
+async def header(uow: UnitOfWork, router: Router, handoff: h.Handoff, helper: Person,
+                 now: datetime, key: str, *, force: bool = False) -> None:
+    """'💬 Newcomer A7F3 · Tigrinya · Leiden' before a message from another conversation."""
+    _focus, shown = await uow.handoffs.focus(helper.telegram_id)
+    if shown == handoff.id and not force:
+        return
+    reader = Reader(router.catalogs, helper.language)
+    await say(uow, helper, "💬 " + router.about(reader, handoff), f"relay-header:{key}", now)
+    await uow.handoffs.set_focus(helper.telegram_id, header=handoff.id)
+
+
+async def say(uow: UnitOfWork, to: Person, text: str, key: str, now: datetime,
+              keyboard: Keyboard = ()) -> None:
+    """A message of the bot inside a conversation: ordered with the copies, and like them
+    never held for the night (someone is waiting for it)."""
+    await uow.outbox.add(outbox.Outgoing(to.id, outbox.Kind.RELAY,
+                                         outbox.Message(text, keyboard), key), now)
+
+
+async def alert_helper(turn: Turn, router: Router, handoff: h.Handoff) -> None:
+    helper = await turn.uow.people.by_telegram_id(handoff.helper_id or 0)
+    if helper is None:
+        return
+    reader = Reader(router.catalogs, helper.language)
+    text = reader.fill(reader.gettext(
+        "⚠️ The last message of Newcomer {name} may be about an emergency. They were shown "
+        "112 and the huisartsenpost."), name=handoff.label())
+    await say(turn.uow, helper, text, f"relay-alert:{handoff.id}:{turn.now.isoformat()}",
+              turn.now)
+
+
+async def tell_helper_ended(turn: Turn, router: Router, handoff: h.Handoff) -> None:
+    """Neutral: the newcomer closed it, or deleted their data; no reason is given."""
+    helper = await turn.uow.people.by_telegram_id(handoff.helper_id or 0)
+    if helper is None:
+        return
+    reader = Reader(router.catalogs, helper.language)
+    text = reader.fill(reader.gettext(
+        "Newcomer {name} ended the conversation. Thank you for your help."),
+        name=handoff.label())
+    await say(turn.uow, helper, text, f"relay-ended:{handoff.id}", turn.now)
+
+
+async def _counterpart(uow: UnitOfWork, handoff: h.Handoff, chat_id: int,
+                       reply_to: int | None) -> int | None:
+    if reply_to is None:
+        return None
+    found = await uow.handoffs.found(chat_id, reply_to)
+    if found is None or found.handoff_id != handoff.id:
+        return None
+    return h.counterpart_of(found, chat_id, reply_to)
+
+
+async def _copy(uow: UnitOfWork, relayed: h.Relayed, media: h.Media, to: Person,
+                reply_to: int | None, now: datetime) -> None:
+    row_id = await uow.outbox.add(_copy_row(relayed, to, reply_to), now)
+    if row_id is None:  # the same message handled twice: copied once
+        return
+    await uow.handoffs.relay(h.Relayed(relayed.handoff_id, relayed.side,
+                                       relayed.source_chat_id, relayed.source_message_id,
+                                       to.chat_id), media, now, outbox_id=row_id)
+
+
+def _copy_row(relayed: h.Relayed, to: Person, reply_to: int | None) -> outbox.Outgoing:
+    return outbox.Outgoing(
+        to.id, outbox.Kind.RELAY,
+        outbox.Message("", copy=outbox.Copy(relayed.source_chat_id,
+                                            relayed.source_message_id, reply_to)),
+        f"relay:{relayed.source_chat_id}:{relayed.source_message_id}")
