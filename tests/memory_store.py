@@ -361,8 +361,14 @@ class NoHandoffs:
     async def claimed_by(self, telegram_id: int) -> list[object]:
         return []
 
-    async def forget_newcomer(self, newcomer_id: int) -> None:
+    async def forget_newcomer(self, newcomer_id: int, chat_id: int) -> None:
         return None
+
+    async def relayed_in(self, chat_id: int) -> list[object]:
+        return []
+
+    async def focus(self, telegram_id: int) -> tuple[None, None]:
+        return None, None
 
     async def forget_helper(self, telegram_id: int) -> None:
         return None

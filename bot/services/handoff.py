@@ -264,7 +264,7 @@ class AskPerson:
                 released = await turn.uow.handoffs.get(handoff.id)
                 if released is not None:
                     await self._router.route(turn.uow, released, turn.now)
-        await turn.uow.handoffs.forget_newcomer(me.id)
+        await turn.uow.handoffs.forget_newcomer(me.id, me.chat_id)
         await turn.uow.handoffs.forget_helper(me.telegram_id)
 
     # -- helpers ------------------------------------------------------------------------

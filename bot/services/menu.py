@@ -18,8 +18,8 @@ def _(message: str) -> str:
 # (entry id, label) in menu order; the label is translated when the menu is shown.
 MENU_ENTRIES: tuple[tuple[str, str], ...] = (
     ("topics", _("📚 Topics: letters, rules, help")),
-    ("person", _("🙋 Ask a person who speaks your language")),
     ("emergency", _("🚑 Emergency or a doctor at night")),
+    ("person", _("🙋 Ask a person who speaks your language")),
     ("settings", _("⚙️ Settings")),
     ("privacy", _("🔒 Privacy and your data")),
     ("help", _("❓ Help")),

@@ -68,6 +68,13 @@ async def export(turn: Turn) -> Outcome:
                                   await turn.uow.handoffs.of_newcomer(person.id)],
         "conversations_answered": [_question(q, helper=True) for q in
                                    await turn.uow.handoffs.claimed_by(person.telegram_id)],
+        # Which relayed message is which in the other chat: ids, never content.
+        "relayed_messages": [{"conversation": r.handoff_id, "written_by":
+                              "you" if r.source_chat_id == person.chat_id else r.side.value,
+                              "kind": media.value, "at": _iso(at)}
+                             for r, media, at in await turn.uow.handoffs.relayed_in(
+                                 person.chat_id)],
+        "relay_focus": _focus(await turn.uow.handoffs.focus(person.telegram_id)),
         # Kept after /delete for 180 days: a security record (ids and actions only).
         "audit": [{"at": _iso(e.at), "action": e.action.value, "target": e.target,
                    "municipality": e.municipality, "allowed": e.allowed,
@@ -141,6 +148,13 @@ def _question(q: Handoff, *, helper: bool = False) -> dict[str, Any]:
         found |= {"asked_from": q.source.value, "path": q.path, "first_message": q.summary,
                   "rating": q.rating, "comment": q.comment}
     return found
+
+
+def _focus(state: tuple[int | None, int | None]) -> dict[str, int | None] | None:
+    focus, header = state
+    if focus is None and header is None:
+        return None
+    return {"writing_to_conversation": focus, "last_header_shown": header}
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -245,9 +245,20 @@ class SqlHandoffs:
 
     # -- privacy -------------------------------------------------------------------------
 
-    async def forget_newcomer(self, newcomer_id: int) -> None:
+    async def relayed_in(self, chat_id: int) -> list[tuple[h.Relayed, h.Media, datetime]]:
+        """Mappings of messages written in or copied to a chat (for /mydata): ids only."""
+        rows = await self._s.scalars(select(RelayRow).where(
+            (RelayRow.source_chat_id == chat_id) | (RelayRow.copy_chat_id == chat_id))
+            .order_by(RelayRow.id))
+        return [(_relayed(r), h.Media(r.media), _utc(r.created_at) or r.created_at)
+                for r in rows]
+
+    async def forget_newcomer(self, newcomer_id: int, chat_id: int) -> None:
         """/delete: their questions lose every trace of them (content, mappings, the link);
-        each stays as an anonymous count."""
+        each stays as an anonymous count. Mappings naming their chat go too."""
+        await self._s.execute(delete(RelayRow).where(
+            (RelayRow.source_chat_id == chat_id) | (RelayRow.copy_chat_id == chat_id))
+            .execution_options(synchronize_session=False))
         ids = list(await self._s.scalars(select(HandoffRow.id).where(
             HandoffRow.newcomer_id == newcomer_id)))
         if not ids:

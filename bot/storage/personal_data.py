@@ -84,19 +84,21 @@ DECLARATIONS: tuple[Declaration, ...] = (
     # role is revoked, or with /delete.
     Personal("sleutelpersoon_profiles", "telegram_id", PersonKey.TELEGRAM_ID,
              "sleutelpersoon_profile", Retention.UNTIL_REVOKED),
-    # A newcomer's questions to a person. /delete ends the open ones and empties the
-    # content (first message, path, comment, shared name) and the link to the person; the
-    # rest stays as an anonymous count. Content goes handoff.CONTENT_RETENTION (90 days)
-    # after the end. `helper_id` names the sleutelpersoon; their /delete empties it.
+    # A newcomer's questions to a person. When the person goes (/delete, retention) the
+    # open ones end, and the link to them and the content (first message, path, comment,
+    # shared name) are emptied: the rest stays as an anonymous count. The content of ended
+    # questions also goes handoff.CONTENT_RETENTION (90 days) after the end. `helper_id`
+    # names the sleutelpersoon who answered; their /delete empties it.
     Personal("handoffs", "newcomer_id", PersonKey.PEOPLE_ID, "questions_to_a_person",
-             Retention.FIXED_PERIOD, other_columns=("helper_id",)),
+             Retention.WITH_PERSON, other_columns=("helper_id",)),
     # Which relayed message is which in the other chat (ids only, no content): removed
-    # with the handoff's content, at /delete and after 90 days.
-    Personal("relay_messages", "source_chat_id", PersonKey.CHAT_ID, "questions_to_a_person",
+    # handoff.CONTENT_RETENTION after the conversation ended, and by either side's /delete.
+    Personal("relay_messages", "source_chat_id", PersonKey.CHAT_ID, "relayed_messages",
              Retention.FIXED_PERIOD, other_columns=("copy_chat_id",)),
-    # A sleutelpersoon's current conversation: goes with their /delete.
-    Personal("helper_state", "telegram_id", PersonKey.TELEGRAM_ID, "conversations_answered",
-             Retention.WITH_PERSON),
+    # A sleutelpersoon's current conversation (which one their messages go to): part of
+    # the role, so it goes with /delete or when the role ends.
+    Personal("helper_state", "telegram_id", PersonKey.TELEGRAM_ID, "relay_focus",
+             Retention.UNTIL_REVOKED),
     # Who changed roles and invitations, and which staff actions were refused: ids only.
     # Kept audit.RETENTION (180 days), then removed by the retention tick.
     Personal("audit_log", "telegram_id", PersonKey.TELEGRAM_ID, "audit",

@@ -54,7 +54,8 @@ async def test_start_shows_the_picker_with_the_telegram_language_preselected(
 async def test_full_onboarding_stores_the_answers_and_ends_on_the_menu(
         chat: ChatService, store: MemoryStore) -> None:
     final = await onboard(chat)
-    assert data_of(final) == ["m:topics", "m:emergency", "m:settings", "m:privacy", "m:help"]
+    assert data_of(final) == ["m:topics", "m:emergency", "m:person", "m:settings", "m:privacy",
+                              "m:help"]
     [person] = store.state.people.values()
     assert person.language == "en" and person.municipality == "leiden"
     assert person.begeleiding == Begeleiding.RUNNING
@@ -293,7 +294,9 @@ async def test_picking_tigrinya_says_once_that_its_texts_are_drafts(
         "another language with /language.")
     await chat.command(ME, "start")
     picked = await chat.button(ME, "o:lang:ti")
-    assert strip_controls(picked.replies[0].text) == notice
+    ask = catalogs.translator("ti").gettext("Or ask a person who speaks your language: /person")
+    assert strip_controls(picked.replies[0].text) == f"{notice}\n\n{ask}"
+    assert not picked.replies[0].keyboard  # no municipality yet: nobody to ask, words only
     assert data_of(picked) == ["o:consent:yes", "o:consent:no"]
     agreed = await chat.button(ME, "o:consent:yes")
     assert notice not in texts(agreed)

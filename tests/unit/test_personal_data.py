@@ -18,7 +18,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
 from bot.content.search import SearchIndex
-from bot.domain import outbox
+from bot.domain import handoff, outbox
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.services.chat import ChatService
@@ -161,6 +161,15 @@ async def seed(desk: Desk, roles: RolesService, caller: Caller, database: Databa
         await uow.outbox.add(outbox.Outgoing(person_id, outbox.Kind.NOTIFICATION,
                                              outbox.Message("A question is waiting."),
                                              f"seed-{caller.telegram_id}"), datetime.now(UTC))
+        # handoffs, relay_messages, helper_state: a question of theirs, one message of it
+        # relayed, and (as a sleutelpersoon) the conversation they write in
+        question = await uow.handoffs.add(handoff.Handoff(
+            0, person_id, "ti", "leiden", "AB12", handoff.Status.WAITING, datetime.now(UTC),
+            summary="What does this letter mean?"))
+        await uow.handoffs.relay(handoff.Relayed(question.id, handoff.Side.NEWCOMER,
+                                                 caller.chat_id, 1), handoff.Media.TEXT,
+                                 datetime.now(UTC))
+        await uow.handoffs.set_focus(caller.telegram_id, focus=question.id, header=question.id)
         await uow.commit()
 
 
