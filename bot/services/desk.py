@@ -35,6 +35,7 @@ from bot.services.handoff_routing import HELPER_SCOPE
 from bot.services.invitations import InvitationService
 from bot.services.profile import ProfileService
 from bot.services.profile_questions import ProfileQuestions
+from bot.services.queue import QueueService
 from bot.services.relay import COMMANDS as COMMANDS_OF_RELAY
 from bot.services.relay import Relay
 from bot.services.turn import Turn
@@ -52,6 +53,7 @@ COMMANDS: dict[str, Audience] = {
     "invite": Audience.COORDINATOR,
     "roles": Audience.COORDINATOR,
     "audit": Audience.COORDINATOR,
+    "queue": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
@@ -81,6 +83,7 @@ class Desk:
         self.profiles = ProfileService(knowledge, questions)
         self.coordinators = CoordinatorService(knowledge, self.invitations, zone)
         self.relay = Relay(chat.router, knowledge, chat.search, chat.topics)
+        self.queue = QueueService(knowledge, chat.router)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -119,6 +122,8 @@ class Desk:
         if name == "whoami":
             return await self.whoami(turn)
         match audience_of_command(name):
+            case Audience.COORDINATOR if name == "queue":
+                return await self.queue.show(turn)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from bot.content.knowledge import OTHER_MUNICIPALITY
 from bot.domain import handoff as h
 from bot.domain.incoming import Posted
 from bot.domain.questions import Conversation
@@ -46,6 +47,15 @@ class AskPerson:
         if existing is not None:
             return self.status(turn, existing)
         _ = turn.gettext
+        if turn.person.municipality in (None, OTHER_MUNICIPALITY):
+            # Sleutelpersonen help in the municipalities that take part; say so, never
+            # let a question wait for nobody.
+            return Outcome([Reply(_("Asking a person works in the municipalities that take "
+                                    "part in Wegwijs. In your municipality, ask the "
+                                    "municipality (gemeente) or your begeleider; the topics "
+                                    "list free help that works everywhere."),
+                                  ((button(_("📚 All topics"), "m", "topics"),
+                                    button(_("🏠 Menu"), "m", "menu")),))])
         data = {"source": source.value, "path": self._path(turn)}
         if topic:
             data["topic"] = topic

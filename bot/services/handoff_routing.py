@@ -43,7 +43,7 @@ class Reader:
     def gettext(self, message: str) -> str:
         return self.tr.gettext(message)
 
-    def fill(self, template: str, **values: str) -> str:
+    def fill(self, template: str, /, **values: str) -> str:
         return staff.fill_for(self.language, template, **values)
 
 

@@ -36,9 +36,11 @@ ROLE_NAMES: dict[Role, str] = {
 # The commands each role has, as shown by /whoami and after an invitation is accepted.
 ROLE_COMMANDS: dict[Role, str] = {
     Role.COORDINATOR: _("As a coordinator: /invite invites a person, /roles shows and ends "
-                        "roles, /audit shows what was done and refused."),
+                        "roles, /audit shows what was done and refused, /queue shows the "
+                        "questions waiting for a person."),
     Role.SLEUTELPERSOON: _("As a sleutelpersoon: /profile shows and changes what newcomers "
-                           "see about you and when you can help."),
+                           "see about you and when you can help; /conversations lists the "
+                           "questions you answer, /answer sends a topic to a newcomer."),
 }
 
 
@@ -57,7 +59,7 @@ def role_in(gettext: Gettext, knowledge: Knowledge, role: Role, municipality: st
         role=gettext(ROLE_NAMES[role]), place=municipality_name(knowledge, municipality))
 
 
-def fill_for(language: str, template: str, **values: str) -> str:
+def fill_for(language: str, template: str, /, **values: str) -> str:
     """Turn.fill for a reader other than the caller (a message through the outbox)."""
     rtl = languages.is_rtl(language)
     filled = template.format(**{k: isolate(escape(v)) if rtl else escape(v)

@@ -1,0 +1,303 @@
+"""The handoff on a real database (SQLite and PostgreSQL): a newcomer's question is routed
+to the sleutelpersonen who fit, the first claim wins even when two press at the same
+moment through two processes, messages are relayed as copies through the outbox, nothing
+waits unseen (escalation with a fake clock), and every refusal is audited."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from fakes.clock import FixedClock
+
+from bot.content.catalogs import BabelCatalogs
+from bot.content.knowledge import Knowledge
+from bot.content.schema import Flow
+from bot.content.search import SearchIndex
+from bot.domain import audit, outbox
+from bot.domain import handoff as h
+from bot.domain.incoming import Caller, Posted
+from bot.domain.person import Role, RoleGrant
+from bot.domain.sleutelpersoon import Profile
+from bot.services.chat import ChatService
+from bot.services.desk import Desk
+from bot.storage.database import Database
+
+ZONE = ZoneInfo("Europe/Amsterdam")
+NEWCOMER = Caller(10, 10, "ti")
+AMAL, BERHE, FAR = Caller(21, 21, "en"), Caller(22, 22, "en"), Caller(23, 23, "en")
+COORDINATOR = Caller(30, 30, "en")
+
+
+@pytest.fixture
+async def two(database_url: str) -> AsyncIterator[tuple[Database, Database]]:
+    """Two engines on one database: two processes, as far as the database can tell."""
+    first, second = Database(database_url), Database(database_url)
+    await first.migrate()
+    yield first, second
+    await first.dispose()
+    await second.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+def desk_on(db: Database, catalogs: BabelCatalogs, knowledge: Knowledge,
+            flows: dict[str, Flow], search: SearchIndex, clock: FixedClock) -> Desk:
+    return Desk(ChatService(db.uow, catalogs, knowledge, flows, search, clock, ZONE), knowledge)
+
+
+@pytest.fixture
+def desks(two: tuple[Database, Database], catalogs: BabelCatalogs, knowledge: Knowledge,
+          flows: dict[str, Flow], search: SearchIndex, clock: FixedClock) -> tuple[Desk, Desk]:
+    first, second = (desk_on(db, catalogs, knowledge, flows, search, clock) for db in two)
+    return first, second
+
+
+async def staff(db: Database, desk: Desk, caller: Caller, *, municipality: str = "leiden",
+                languages: frozenset[str] = frozenset({"ti"}), name: str = "Amal",
+                role: Role = Role.SLEUTELPERSOON) -> None:
+    await desk.command(caller, "whoami")  # they use the bot: a people row
+    async with db.uow() as uow:
+        await uow.roles.grant(RoleGrant(caller.telegram_id, role, municipality,
+                                        datetime(2026, 1, 1, tzinfo=UTC)))
+        if role is Role.SLEUTELPERSOON:
+            await uow.profiles.put(Profile(caller.telegram_id, name, languages,
+                                           frozenset({municipality})), datetime.now(UTC))
+        await uow.commit()
+
+
+async def onboard(desk: Desk, caller: Caller, language: str = "ti") -> None:
+    await desk.command(caller, "start")
+    for answer in (f"o:lang:{language}", "o:consent:yes", "o:muni:leiden", "o:beg:ended"):
+        await desk.button(caller, answer)
+
+
+async def ask(desk: Desk, text: str = "Mi dzeyb meKtab?") -> None:
+    await desk.button(NEWCOMER, "h:flow:toeslagen")
+    await desk.post(NEWCOMER, Posted(100, text))
+
+
+async def rows(db: Database) -> list[outbox.Due]:
+    """What was written to the outbox since the last look (taken, as a drainer would)."""
+    async with db.uow() as uow:
+        due = await uow.outbox.claim_due(datetime.now(UTC) + timedelta(days=30), 500)
+        await uow.commit()
+    return due
+
+
+async def handoff_of(db: Database) -> h.Handoff:
+    async with db.uow() as uow:
+        person = await uow.people.by_telegram_id(NEWCOMER.telegram_id)
+        assert person is not None
+        [found] = await uow.handoffs.of_newcomer(person.id)
+    return found
+
+
+def buttons(due: list[outbox.Due], chat_id: int) -> list[str]:
+    return [b.data for d in due if d.chat_id == chat_id
+            for row in d.message.keyboard for b in row]
+
+
+async def test_two_claims_at_the_same_moment_one_wins(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    first, second = desks
+    await staff(db, first, AMAL, name="Amal")
+    await staff(db, first, BERHE, name="Berhe")
+    await onboard(first, NEWCOMER)
+    await ask(first)
+    question = await handoff_of(db)
+    assert question.status is h.Status.WAITING and question.topic == "toeslagen"
+    waiting = await rows(db)
+    claim = f"r:claim:{question.id}"
+    assert claim in buttons(waiting, AMAL.chat_id) and claim in buttons(waiting, BERHE.chat_id)
+
+    outcomes = await asyncio.gather(first.button(AMAL, claim), second.button(BERHE, claim))
+    won = [o.notice is not None and "yours" in o.notice for o in outcomes]
+    assert sorted(won) == [False, True], outcomes
+    loser = outcomes[won.index(False)]
+    assert "Someone else already took this question" in loser.replies[0].text
+    stored = await handoff_of(db)
+    winner = (AMAL, BERHE)[won.index(True)]
+    assert stored.status is h.Status.CLAIMED and stored.helper_id == winner.telegram_id
+    sent = await rows(db)
+    copies = [d for d in sent if d.message.copy is not None]
+    assert [(d.chat_id, d.message.copy.message_id) for d in copies if d.message.copy] == [
+        (winner.chat_id, 100)], "the question is copied once, to the winner only"
+
+
+async def test_relay_both_ways_keeps_reply_links(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    async with db.uow() as uow:  # the drainer sent the copy of 100 as message 500
+        [copy] = [d for d in await uow.outbox.claim_due(datetime.now(UTC), 50)
+                  if d.message.copy is not None]
+        await uow.outbox.end(copy.id, outbox.Status.SENT, datetime.now(UTC), message_id=500)
+        await uow.commit()
+    # The sleutelpersoon answers with a voice note, replying to the copy (500).
+    assert (await desk.post(AMAL, Posted(7, None, "voice", reply_to=500))).replies == []
+    [voice] = [d for d in await rows(db) if d.message.copy and d.message.copy.message_id == 7]
+    assert voice.chat_id == NEWCOMER.chat_id and voice.kind is outbox.Kind.RELAY
+    assert voice.message.copy is not None and voice.message.copy.reply_to == 100
+
+
+async def test_nobody_takes_it_escalates_once_to_all_and_the_coordinators(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
+    db, _other = two
+    desk, _second = desks
+    for caller, name in ((AMAL, "Amal"), (BERHE, "Berhe"), (FAR, "Far"),
+                         (Caller(24, 24, "en"), "Dawit")):
+        await staff(db, desk, caller, name=name)
+    await staff(db, desk, COORDINATOR, role=Role.COORDINATOR)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    first = await rows(db)
+    asked = {d.chat_id for d in first if any("r:claim" in b for b in buttons([d], d.chat_id))}
+    assert len(asked) == 3, "the top three are asked first"
+    question = await handoff_of(db)
+    assert question.wake_at is not None
+
+    clock.now += timedelta(hours=5)  # any time counts: 4 hours of availability passed
+    decided = await desk.chat.router.tick(db.uow, clock.now)
+    assert decided == 1
+    later = await rows(db)
+    newly = {d.chat_id for d in later if buttons([d], d.chat_id)} - asked
+    assert newly == {24}, "escalation asks everyone eligible who was not asked"
+    texts = {d.chat_id: d.message.text for d in later}
+    assert "waiting for a sleutelpersoon" in texts[COORDINATOR.chat_id]
+    assert NEWCOMER.chat_id in texts  # told once that it takes longer
+    clock.now += timedelta(hours=30)
+    await desk.chat.router.tick(db.uow, clock.now)
+    assert not [d for d in await rows(db) if d.chat_id == NEWCOMER.chat_id], \
+        "never told twice"
+
+
+async def test_nobody_speaks_the_language_is_said_honestly_at_once(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, languages=frozenset({"ar"}))
+    await staff(db, desk, COORDINATOR, role=Role.COORDINATOR)
+    await onboard(desk, NEWCOMER)
+    await desk.button(NEWCOMER, "h:menu")
+    outcome = await desk.post(NEWCOMER, Posted(100, "ሕቶ ኣለኒ"))
+    assert "Right now nobody who speaks" in outcome.replies[-1].text or \
+        "{language}" not in outcome.replies[-1].text
+    waiting = await rows(db)
+    assert [d.chat_id for d in waiting] == [COORDINATOR.chat_id]
+
+
+async def test_refusals_change_nothing_and_are_audited(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk],
+        catalogs: BabelCatalogs) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await staff(db, desk, FAR, municipality="delft")
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    claim = f"r:claim:{question.id}"
+    as_newcomer = await desk.button(NEWCOMER, claim)
+    other_place = await desk.button(FAR, claim)
+    forged = await desk.button(AMAL, "r:claim:abc")
+    not_yours = await desk.button(AMAL, f"r:close:{question.id}")  # not claimed yet
+    assert as_newcomer.notice == catalogs.translator("ti").gettext(
+        "Only sleutelpersonen can do this. Nothing was changed.")  # in their language
+    for outcome in (other_place, forged, not_yours):
+        assert outcome.notice and "Nothing was changed" in outcome.notice
+    assert (await handoff_of(db)).status is h.Status.WAITING
+    async with db.uow() as uow:
+        entries = await uow.audit.latest(20)
+    refused = [(e.telegram_id, e.reason) for e in entries if not e.allowed]
+    assert (NEWCOMER.telegram_id, audit.Reason.NO_ROLE) in refused
+    assert (FAR.telegram_id, audit.Reason.OTHER_MUNICIPALITY) in refused
+    assert (AMAL.telegram_id, audit.Reason.FORGED) in refused
+    assert (AMAL.telegram_id, audit.Reason.NOT_YOURS) in refused
+
+
+async def test_close_asks_the_newcomer_and_a_replayed_close_changes_nothing(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    await desk.button(AMAL, f"r:close:{question.id}")
+    await desk.button(AMAL, f"r:done:{question.id}-referred")
+    again = await desk.button(AMAL, f"r:done:{question.id}-answered")
+    assert again.notice and "Nothing was changed" in again.notice
+    stored = await handoff_of(db)
+    assert stored.status is h.Status.CLOSED and stored.result is h.Result.REFERRED
+    rate = f"h:rate:{question.id}-up"
+    assert rate in buttons(await rows(db), NEWCOMER.chat_id)
+    await desk.button(NEWCOMER, rate)
+    await desk.post(NEWCOMER, Posted(101, "ቀሊል ነይሩ"))
+    stored = await handoff_of(db)
+    assert stored.rating == 1 and stored.comment == "ቀሊል ነይሩ"
+
+
+async def test_an_emergency_is_answered_with_112_first(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await desk.button(NEWCOMER, "h:menu")
+    outcome = await desk.post(NEWCOMER, Posted(100, "My child is unconscious and not "
+                                                    "breathing"))
+    assert "112" in outcome.replies[0].text
+    assert (await handoff_of(db)).status is h.Status.WAITING  # still passed on
+
+
+async def test_delete_during_a_conversation_ends_it_and_leaves_no_trace(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    await desk.command(NEWCOMER, "delete")
+    await desk.button(NEWCOMER, "d:yes")
+    async with db.uow() as uow:
+        stored = await uow.handoffs.get(question.id)
+        mapped = await uow.handoffs.relayed_in(NEWCOMER.chat_id)
+    assert stored is not None and stored.status is h.Status.CANCELLED
+    assert stored.newcomer_id is None and stored.summary == "" and stored.path == ""
+    assert mapped == []
+    told = [d.message.text for d in await rows(db) if d.chat_id == AMAL.chat_id]
+    assert any("ended the conversation" in t for t in told)
+
+
+async def test_coordinators_see_the_queue_and_workload_and_nobody_else_does(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, name="Amal")
+    await staff(db, desk, COORDINATOR, role=Role.COORDINATOR)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    clock.now += timedelta(hours=3)
+    [queue] = (await desk.command(COORDINATOR, "queue")).replies
+    assert "⏳ Waiting: 1 · 💬 Being answered: 0" in queue.text
+    assert f"{question.pseudonym} · " in queue.text and "waiting for 3 h" in queue.text
+    assert "Amal (ti): 0 of 3 open" in queue.text
+    refused = await desk.command(AMAL, "queue")
+    assert refused.notice == "Only coordinators can do this. Nothing was changed."
