@@ -106,10 +106,9 @@ async def test_the_whole_handoff_in_the_console(tmp_path: Path) -> None:
             assert "Noor" in rating and "👍" in rating
             thanked = await say("1", "ጽቡቕ ሓገዝ")
             assert thanked.count("[1]") >= 1
-    async with build_app(settings) as app:
-        async with app.uow() as uow:
-            person = await uow.people.by_telegram_id(3)
-            assert person is not None
-            [question] = await uow.handoffs.of_newcomer(person.id)
+    async with build_app(settings) as app, app.uow() as uow:
+        person = await uow.people.by_telegram_id(3)
+        assert person is not None
+        [question] = await uow.handoffs.of_newcomer(person.id)
     assert (question.status.value, question.result and question.result.value,
             question.rating, question.comment) == ("closed", "answered", 1, "ጽቡቕ ሓገዝ")

@@ -42,7 +42,9 @@ async def test_rows_from_before_a_crash_arrive_once_after_the_restart(
     await bot.start()  # the drainer drains at start, without waiting for a tick
     await eventually(lambda: "And a second message." in texts_to(api, 3101))
     assert texts_to(api, 3101).count("A sleutelpersoon answered your question.") == 1
-    assert bot.rows("SELECT status, body FROM outbox ORDER BY id") == [("sent", "{}")] * 2
+    # Marked sent right after each send, in its own transaction: wait for the marks too.
+    await eventually(lambda: bot.rows("SELECT status, body FROM outbox ORDER BY id")
+                     == [("sent", "{}")] * 2)
 
     await bot.stop()
     await bot.start()  # a second restart sends nothing again
