@@ -280,10 +280,18 @@ class MemoryOutbox:
         return row_id
 
     async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
+        def held_back(e: OutboxEntry) -> bool:
+            return any(o.message.recipient_id == e.message.recipient_id and o.id < e.id
+                       and o.status is outbox.Status.PENDING and not o.message.proactive
+                       and (o.not_before > now or (o.claimed_until is not None
+                                                   and o.claimed_until >= now))
+                       for o in self._st.outbox)
+
         due = sorted((e for e in self._st.outbox if e.status is outbox.Status.PENDING
                       and e.not_before <= now
-                      and (e.claimed_until is None or e.claimed_until < now)),
-                     key=lambda e: (e.not_before, e.id))[:limit]
+                      and (e.claimed_until is None or e.claimed_until < now)
+                      and not held_back(e)),
+                     key=lambda e: e.id)[:limit]
         found = []
         for entry in due:
             person = self._st.people[entry.message.recipient_id]

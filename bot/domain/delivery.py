@@ -31,5 +31,7 @@ class SendResult:
         return self.status in (Delivery.UNREACHABLE, Delivery.LATER)
 
 
+# The detail of a LATER that only our own rate limiter asked for: nothing failed.
+RATE_LIMITED = "rate limited"
 SENT = SendResult(Delivery.SENT)
 UNREACHABLE = SendResult(Delivery.UNREACHABLE)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.domain.delivery import Delivery, SendResult
+from bot.domain.delivery import RATE_LIMITED, Delivery, SendResult
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.replies import Button, Keyboard, Reply
 
@@ -149,6 +149,7 @@ class After:
 
     status: Status
     retry_at: datetime | None = None
+    attempted: bool = True  # False: only waiting for the rate limiter, nothing failed
 
 
 def after_sending(result: SendResult, attempts: int, now: datetime) -> After:
@@ -160,6 +161,8 @@ def after_sending(result: SendResult, attempts: int, now: datetime) -> After:
             return After(Status.FAILED)
         case Delivery.UNREACHABLE:
             return After(Status.UNREACHABLE)
+    if result.detail == RATE_LIMITED:  # our own limiter: try when it says, not a failure
+        return After(Status.PENDING, result.retry_at or now, attempted=False)
     if attempts >= MAX_ATTEMPTS:
         return After(Status.FAILED)
     return After(Status.PENDING, max(result.retry_at or now, now + backoff(attempts)))

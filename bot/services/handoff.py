@@ -155,7 +155,9 @@ class AskPerson:
         if media in h.PRIVATE_MEDIA and not handoff.private_media_ok:
             held = turn.conversation.data.get("held", "") if (
                 turn.conversation is not None and turn.conversation.step == HOLD) else ""
-            ids = [*[i for i in held.split(",") if i][-9:], str(posted.message_id)]
+            # Each held message keeps its kind and reply link: "id:media:reply_to".
+            ids = [*[i for i in held.split(",") if i][-9:],
+                   f"{posted.message_id}:{media.value}:{posted.reply_to or ''}"]
             turn.conversation = Conversation(FLOW, HOLD, {"id": str(handoff.id),
                                                           "held": ",".join(ids)})
             return [self._privacy_question(turn, handoff)]
@@ -189,10 +191,13 @@ class AskPerson:
                                   self._status_keyboard(turn, handoff))])
         handoff.private_media_ok = True
         await turn.uow.handoffs.save_details(handoff)
-        for message_id in conv.data.get("held", "").split(","):
+        for held in conv.data.get("held", "").split(","):
+            message_id, _sep, rest = held.partition(":")
+            kind, _sep, reply_to = rest.partition(":")
             if message_id.isdigit():
                 await relay_copy.from_newcomer(turn, self._router, handoff, int(message_id),
-                                               h.Media.PHOTO, None)
+                                               h.media_of(kind or "photo"),
+                                               int(reply_to) if reply_to.isdigit() else None)
         text = _("✓ Passed on.") if handoff.status is h.Status.CLAIMED else _(
             "✓ Added to your question. The person who takes it will see it.")
         return Outcome([Reply(text, self._status_keyboard(turn, handoff))])

@@ -114,7 +114,9 @@ class Drainer:
         if after.status is outbox.Status.PENDING:
             assert after.retry_at is not None
             retry_at = after.retry_at
-            await self._record(lambda o: o.retry(row.id, retry_at, attempted=True, error=error))
+            attempted = after.attempted
+            await self._record(lambda o: o.retry(row.id, retry_at, attempted=attempted,
+                                                 error=error if attempted else None))
             return retry_at
         if after.status is outbox.Status.FAILED:
             log.warning("outbox: row %s failed after %s attempt(s): %s", row.id,

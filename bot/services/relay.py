@@ -125,6 +125,8 @@ class Relay:
         _ = turn.gettext
         me = turn.person.telegram_id
         if handoff.status is not h.Status.WAITING:
+            if not handoff.open:
+                return await self._gone(turn)
             text = _("You already answer this question.") if handoff.helper_id == me else _(
                 "Someone else already took this question, or the newcomer cancelled it. "
                 "Thank you!")

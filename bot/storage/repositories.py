@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain import outbox
 from bot.domain.person import Begeleiding, Person, Role, RoleGrant
@@ -219,14 +220,23 @@ class SqlOutbox:
         return row_id
 
     async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
-        """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient."""
+        """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient.
+        A row waits while an earlier non-proactive row to the same person is held back (a
+        retry) or in flight: relays arrive in the order they were written. Proactive rows
+        never hold others back (they may wait for the morning)."""
+        earlier = aliased(OutboxRow)
+        held_back = exists().where(
+            earlier.recipient_id == OutboxRow.recipient_id, earlier.id < OutboxRow.id,
+            earlier.status == outbox.Status.PENDING.value, earlier.proactive.is_(False),
+            or_(earlier.not_before > now, earlier.claimed_until >= now))
         rows = (await self._s.execute(
             select(OutboxRow, PersonRow.chat_id, PersonRow.paused, PersonRow.unreachable_since)
             .join(PersonRow, PersonRow.id == OutboxRow.recipient_id)
             .where(OutboxRow.status == outbox.Status.PENDING.value,
                    OutboxRow.not_before <= now,
-                   or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now))
-            .order_by(OutboxRow.not_before, OutboxRow.id)
+                   or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+                   ~held_back)
+            .order_by(OutboxRow.id)  # written order: a chat's rows go out as written
             .limit(limit)
             .with_for_update(of=OutboxRow, skip_locked=True))).all()
         if not rows:

@@ -226,8 +226,8 @@ async def test_a_commit_that_wrote_rows_wakes_the_drainer(database: Database) ->
 
 
 async def test_two_drainers_never_take_the_same_row(database: Database) -> None:
-    a = await person(database.uow, 1)
-    await write(database.uow, *(msg(a, f"m{i}") for i in range(30)))
+    people = [await person(database.uow, n) for n in (1, 2, 3)]
+    await write(database.uow, *(msg(p, f"m{p}-{i}") for p in people for i in range(10)))
 
     async def claim() -> list[int]:
         async with database.uow() as work:
@@ -242,6 +242,23 @@ async def test_two_drainers_never_take_the_same_row(database: Database) -> None:
     async with database.uow() as work:
         back = await work.outbox.claim_due(NOON + outbox.CLAIM_LEASE + timedelta(seconds=1), 50)
     assert len(back) == 30
+
+
+async def test_a_later_row_to_a_person_waits_for_an_earlier_one_held_back(
+        database: Database) -> None:
+    """Relays arrive in the order they were written, also across drains and drainers."""
+    a = await person(database.uow, 1)
+    await write(database.uow, msg(a, "first"))
+    async with database.uow() as work:
+        [first] = await work.outbox.claim_due(NOON, 10)
+        await work.outbox.retry(first.id, NOON + timedelta(seconds=30), attempted=False)
+        await work.commit()
+    await write(database.uow, msg(a, "second"))
+    async with database.uow() as work:
+        assert await work.outbox.claim_due(NOON, 10) == []  # "first" is held back
+    async with database.uow() as work:
+        later = await work.outbox.claim_due(NOON + timedelta(seconds=31), 10)
+    assert [r.message.text for r in later] == ["first", "second"]  # in written order
 
 
 async def test_the_drainer_on_a_real_database_and_delete_takes_the_rows(

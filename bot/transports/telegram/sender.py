@@ -45,7 +45,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.domain.delivery import SENT, UNREACHABLE, Delivery, SendResult
+from bot.domain.delivery import RATE_LIMITED, SENT, UNREACHABLE, Delivery, SendResult
 from bot.domain.rate_limit import SendLimiter
 from bot.domain.replies import Keyboard, Reply, plain_text
 from bot.domain.text_split import split_message, visible_length
@@ -218,8 +218,9 @@ class Sender:
         plain = plain_text(text)
         return await self._call(chat_id, lambda: request(plain, parse_mode=None), max_wait)
 
-    def _later(self, seconds: float) -> SendResult:
-        return SendResult(Delivery.LATER, self._wall_clock() + timedelta(seconds=seconds))
+    def _later(self, seconds: float, detail: str = "") -> SendResult:
+        return SendResult(Delivery.LATER, self._wall_clock() + timedelta(seconds=seconds),
+                          detail)
 
     async def _wait(self, seconds: float) -> None:
         if seconds > 0:
@@ -253,7 +254,7 @@ class Sender:
             if (too_long := await book(chat_id, budget)) is not None:
                 log.log(logging.INFO if tidying else logging.WARNING,
                         "a request for a chat must wait %.0f s: handed back", too_long)
-                return self._later(too_long)
+                return self._later(too_long, RATE_LIMITED)
             try:
                 response = await request()
                 message_id = getattr(response, "message_id", None)
