@@ -41,7 +41,8 @@ class App:
                           idle_seconds=settings.tick_seconds)
         stop_listening = self.uow.on_outbox_commit(drainer.wake)
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
-        scheduler = start_scheduler(self.uow, settings.tick_seconds, drainer, self.chat.router)
+        scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
+                                    self.desk.reports)
         try:
             yield drainer
         finally:
@@ -63,7 +64,8 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
         await database.migrate()
         uow = database.uow
         search = SearchIndex.build(flows, knowledge, catalogs)
-        chat = ChatService(uow, catalogs, knowledge, flows, search, utc_now, settings.zone)
+        chat = ChatService(uow, catalogs, knowledge, flows, search, utc_now, settings.zone,
+                           settings.routing)
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now),
                   Desk(chat, knowledge))
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, unquote_plus
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.quiet_hours import QuietHours
+from bot.domain.routing import RoutingPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_BOT_API = "https://api.telegram.org"
@@ -35,6 +37,14 @@ class Settings(BaseSettings):
     # Messages per second across all chats; Telegram allows about 30.
     send_rate: float = Field(default=25.0, gt=0, le=30)
     content_dir: Path = PROJECT_ROOT
+    # The handoff (bot.domain.routing): an unclaimed question goes to every eligible
+    # sleutelpersoon and the coordinators after this much availability time, or overall.
+    escalate_after_hours: float = Field(default=4.0, gt=0)
+    escalate_overall_hours: float = Field(default=24.0, gt=0)
+    # What was said in a conversation is kept this long after it ended.
+    conversation_retention_days: int = Field(default=90, ge=1)
+    # Coordinators are reminded of a one-to-one with each sleutelpersoon this often.
+    one_to_one_weeks: int = Field(default=3, ge=1, le=12)
 
     @field_validator("bot_token", "database_url", mode="before")
     @classmethod
@@ -87,6 +97,11 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def routing(self) -> RoutingPolicy:
+        return RoutingPolicy(availability_limit=timedelta(hours=self.escalate_after_hours),
+                             overall_limit=timedelta(hours=self.escalate_overall_hours))
 
     @property
     def quiet(self) -> QuietHours | None:

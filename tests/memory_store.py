@@ -311,6 +311,14 @@ class MemoryOutbox:
         entry.status, entry.ended_at, entry.claimed_until, entry.error = status, now, None, error
         entry.attempts += status is not outbox.Status.SKIPPED
 
+    async def withdraw(self, key_prefix: str, now: datetime) -> int:
+        found = [e for e in self._st.outbox if e.message.key.startswith(key_prefix)
+                 and e.status is outbox.Status.PENDING
+                 and (e.claimed_until is None or e.claimed_until < now)]
+        for e in found:
+            e.status, e.ended_at, e.claimed_until = outbox.Status.SKIPPED, now, None
+        return len(found)
+
     async def retry(self, row_id: int, at: datetime, *, attempted: bool,
                     error: str | None = None) -> None:
         entry = self._entry(row_id)

@@ -32,6 +32,7 @@ class Act(StrEnum):
     HANDOFF_TRANSFER = "handoff.transfer"
     HANDOFF_MESSAGE = "handoff.message"  # writing in, or answering for, a conversation
     QUEUE_READ = "queue.read"
+    REPORT = "report"
 
 
 class Reason(StrEnum):

@@ -21,6 +21,7 @@ PSEUDONYM_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PSEUDONYM_LENGTH = 4
 SUMMARY_LENGTH = 300  # of the first message, shown in the request to claim
 COMMENT_LENGTH = 500
+NAME_LENGTH = 32  # a first name the newcomer chooses to share
 # Content of ended conversations (messages' summary, comment, relay mappings) goes then;
 # the row stays as an anonymous count.
 CONTENT_RETENTION = timedelta(days=90)

@@ -6,6 +6,7 @@ sends the due rows. These are the rules it follows; storage and sending live els
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.delivery import RATE_LIMITED, Delivery, SendResult
 from bot.domain.quiet_hours import QuietHours
-from bot.domain.replies import Button, Keyboard, Reply
+from bot.domain.replies import Button, Document, Keyboard, Reply
 
 MAX_ATTEMPTS = 8  # then the row ends as failed, visible to coordinators
 # A claimed row whose sender died is sent again after this; long enough for any one send
@@ -62,9 +63,10 @@ class Message:
     text: str
     keyboard: Keyboard = ()
     copy: Copy | None = None
+    document: Document | None = None  # e.g. a monthly report (kept small: it is in the row)
 
     def reply(self) -> Reply:
-        return Reply(self.text, self.keyboard)
+        return Reply(self.text, self.keyboard, self.document)
 
     def dumps(self) -> str:
         raw: dict[str, object] = {"text": self.text, "keyboard": [
@@ -72,15 +74,21 @@ class Message:
             for row in self.keyboard]}
         if self.copy is not None:
             raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to]
+        if self.document is not None:
+            raw["document"] = [self.document.filename,
+                               base64.b64encode(self.document.content).decode("ascii"),
+                               self.document.mime_type]
         return json.dumps(raw, ensure_ascii=False)
 
     @classmethod
     def loads(cls, body: str) -> Message:
         raw = json.loads(body)
-        copied = raw.get("copy")
+        copied, attached = raw.get("copy"), raw.get("document")
         return cls(raw["text"], tuple(tuple(Button(b["label"], b["data"], b.get("url"))
                                             for b in row) for row in raw["keyboard"]),
-                   Copy(*copied) if copied else None)
+                   Copy(*copied) if copied else None,
+                   Document(attached[0], base64.b64decode(attached[1]), attached[2])
+                   if attached else None)
 
 
 @dataclass(frozen=True)

@@ -4,26 +4,30 @@ never a scheduler job per person (DESIGN.md, convention 7)."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.domain import handoff as h
 from bot.services import handoff, outbox, privacy, staff
 from bot.services.chat import utc_now
 from bot.services.handoff_routing import Router
 from bot.services.ports import UnitOfWorkFactory
+from bot.services.reports import Reports
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-async def retention_tick(uow_factory: UnitOfWorkFactory) -> None:
+async def retention_tick(uow_factory: UnitOfWorkFactory,
+                         conversation_retention: timedelta = h.CONTENT_RETENTION) -> None:
     forgotten = await privacy.purge_unconsented(uow_factory, utc_now())
     if forgotten:
         log.info("retention: forgot %s people who never agreed to the privacy notice", forgotten)
     purged = await outbox.purge_ended(uow_factory, utc_now())
     if purged:
         log.info("retention: removed %s ended outbox rows", purged)
-    emptied = await handoff.purge_content(uow_factory, utc_now())
+    emptied = await handoff.purge_content(uow_factory, utc_now(), conversation_retention)
     if emptied:
         log.info("retention: removed the content of %s ended conversations", emptied)
     invitations, entries = await staff.purge_records(uow_factory, utc_now())
@@ -39,20 +43,34 @@ async def handoff_tick(router: Router, uow_factory: UnitOfWorkFactory) -> None:
         log.info("handoff: routing decided again for %s waiting questions", decided)
 
 
+async def staff_tick(reports: Reports, uow_factory: UnitOfWorkFactory, weeks: int) -> None:
+    """The monthly activity reports and the one-to-one reminders (each written once)."""
+    sent = await reports.monthly_tick(uow_factory, utc_now())
+    sent += await reports.one_to_one_tick(uow_factory, utc_now(), weeks)
+    if sent:
+        log.info("staff: %s reports and reminders for coordinators", sent)
+
+
 async def outbox_tick(drainer: outbox.Drainer) -> None:
     """Rows written by another process, or due after downtime: the commit that wrote them
     woke no drainer here."""
     drainer.wake()
 
 
-def start_scheduler(uow_factory: UnitOfWorkFactory, tick_seconds: float,
-                    drainer: outbox.Drainer, router: Router) -> AsyncIOScheduler:
+def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
+                    drainer: outbox.Drainer, router: Router,
+                    reports: Reports) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
+    tick_seconds = settings.tick_seconds
     every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
              "max_instances": 1, "replace_existing": True,
              "misfire_grace_time": int(tick_seconds) + 60}
-    scheduler.add_job(retention_tick, id="retention", args=[uow_factory], **every)
+    scheduler.add_job(retention_tick, id="retention",
+                      args=[uow_factory, timedelta(days=settings.conversation_retention_days)],
+                      **every)
     scheduler.add_job(outbox_tick, id="outbox", args=[drainer], **every)
     scheduler.add_job(handoff_tick, id="handoff", args=[router, uow_factory], **every)
+    scheduler.add_job(staff_tick, id="staff", args=[reports, uow_factory,
+                                                    settings.one_to_one_weeks], **every)
     scheduler.start()
     return scheduler

@@ -22,6 +22,7 @@ from bot.domain.emergency import Matcher
 from bot.domain.incoming import Caller
 from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Outcome, Reply
+from bot.domain.routing import DEFAULT_POLICY, RoutingPolicy
 from bot.services import handoff, menu, privacy
 from bot.services.ask import Ask
 from bot.services.handoff import AskPerson
@@ -45,14 +46,16 @@ __all__ = ["ChatService", "for_reader", "utc_now"]
 class ChatService:
     def __init__(self, uow_factory: UnitOfWorkFactory, catalogs: Catalogs,
                  knowledge: Knowledge, flows: dict[str, TopicFlow], search: SearchIndex,
-                 clock: Clock, zone: ZoneInfo) -> None:
+                 clock: Clock, zone: ZoneInfo,
+                 policy: RoutingPolicy = DEFAULT_POLICY) -> None:
         self.turns = TurnRunner(uow_factory, catalogs, clock, zone)
         self.onboarding = Onboarding(knowledge)
         self.settings = SettingsService(knowledge)
         self.topics = Topics(flows, knowledge)
         self.ask = Ask(search, knowledge, self.topics)
         self.search = search
-        self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()})
+        self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()},
+                             policy)
         self.person = AskPerson(self.router, Matcher(knowledge.emergency_words()))
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,

@@ -38,6 +38,7 @@ from bot.services.profile_questions import ProfileQuestions
 from bot.services.queue import QueueService
 from bot.services.relay import COMMANDS as COMMANDS_OF_RELAY
 from bot.services.relay import Relay
+from bot.services.reports import Reports
 from bot.services.turn import Turn
 
 
@@ -54,6 +55,7 @@ COMMANDS: dict[str, Audience] = {
     "roles": Audience.COORDINATOR,
     "audit": Audience.COORDINATOR,
     "queue": Audience.COORDINATOR,
+    "report": Audience.COORDINATOR,  # sleutelpersonen get their own line (see Reports)
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
@@ -84,6 +86,7 @@ class Desk:
         self.coordinators = CoordinatorService(knowledge, self.invitations, zone)
         self.relay = Relay(chat.router, knowledge, chat.search, chat.topics)
         self.queue = QueueService(knowledge, chat.router)
+        self.reports = Reports(knowledge, self.turns.catalogs, zone)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -124,6 +127,8 @@ class Desk:
         match audience_of_command(name):
             case Audience.COORDINATOR if name == "queue":
                 return await self.queue.show(turn)
+            case Audience.COORDINATOR if name == "report":
+                return await self.reports.command(turn, args)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:

@@ -11,7 +11,7 @@ emergency is answered with 112 and the huisartsenpost first, whatever else happe
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.content.knowledge import OTHER_MUNICIPALITY
 from bot.domain import handoff as h
@@ -19,7 +19,7 @@ from bot.domain.incoming import Posted
 from bot.domain.questions import Conversation
 from bot.domain.replies import Keyboard, Outcome, Reply
 from bot.services import relay_copy
-from bot.services.handoff_routing import Router
+from bot.services.handoff_routing import Router, asking_key
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.profile_questions import language_name
 from bot.services.topics import PREFIX as TOPIC_PREFIX
@@ -30,6 +30,7 @@ FLOW = "handoff"
 WRITE = "write"  # writing the question
 HOLD = "hold"  # a photo or document waits for "pass it on"
 COMMENT = "comment"  # an optional comment after rating
+NAME = "name"  # the first name they chose to share with their sleutelpersoon
 PATH_STEPS = 5  # of the flow path shown to the sleutelpersoon
 Emergency = Callable[[str], bool]
 
@@ -87,6 +88,8 @@ class AskPerson:
                 return await self._pass_on(turn, ref)
             case "rate", ref:
                 return await self._rate(turn, ref)
+            case "name", ref if ref.isdigit():
+                return await self._ask_name(turn, int(ref))
         return None
 
     def is_writing(self, turn: Turn) -> bool:
@@ -103,6 +106,8 @@ class AskPerson:
         first = [self._emergency_reply(turn)] if urgent else []
         if conv is not None and conv.flow == FLOW and conv.step == COMMENT:
             return self._with(first, await self._comment(turn, conv, posted))
+        if conv is not None and conv.flow == FLOW and conv.step == NAME and posted.is_text:
+            return self._with(first, await self._share_name(turn, conv, posted.text or ""))
         if open_question is None:
             if conv is None or conv.flow != FLOW or conv.step != WRITE:
                 turn.conversation = None
@@ -226,14 +231,17 @@ class AskPerson:
         _ = turn.gettext
         end = _("✖️ End the conversation") if handoff.status is h.Status.CLAIMED \
             else _("✖️ Cancel my question")
-        return ((button(end, SCOPE, "cancel", str(handoff.id)),
-                 button(_("🏠 Menu"), "m", "menu")),)
+        name = ((button(_("🙂 Share my first name"), SCOPE, "name", str(handoff.id)),),) \
+            if handoff.status is h.Status.CLAIMED and handoff.shared_name is None else ()
+        return (*name, (button(end, SCOPE, "cancel", str(handoff.id)),
+                        button(_("🏠 Menu"), "m", "menu")))
 
     async def _cancel(self, turn: Turn, handoff_id: int) -> Outcome:
         handoff = await turn.uow.handoffs.get(handoff_id)
         if handoff is None or handoff.newcomer_id != turn.person.id \
                 or not await turn.uow.handoffs.cancel(handoff_id, turn.person.id, turn.now):
             return self._older(turn)
+        await turn.uow.outbox.withdraw(asking_key(handoff.id), turn.now)
         if handoff.status is h.Status.CLAIMED:
             await relay_copy.tell_helper_ended(turn, self._router, handoff)
         if self.is_writing(turn):
@@ -281,6 +289,35 @@ class AskPerson:
                     await self._router.route(turn.uow, released, turn.now)
         await turn.uow.handoffs.forget_newcomer(me.id, me.chat_id)
         await turn.uow.handoffs.forget_helper(me.telegram_id)
+
+    async def _ask_name(self, turn: Turn, handoff_id: int) -> Outcome:
+        handoff = await turn.uow.handoffs.get(handoff_id)
+        if handoff is None or handoff.newcomer_id != turn.person.id \
+                or handoff.status is not h.Status.CLAIMED:
+            return self._older(turn)
+        turn.conversation = Conversation(FLOW, NAME, {"id": str(handoff_id)})
+        _ = turn.gettext
+        return Outcome([Reply(_("Which first name may your sleutelpersoon see? Type it (or "
+                                "only a nickname). Your Telegram name is never shown."),
+                              ((button(_("✖️ Cancel"), SCOPE, "stop"),),))])
+
+    async def _share_name(self, turn: Turn, conv: Conversation, text: str) -> Outcome:
+        _ = turn.gettext
+        name = " ".join(text.split())
+        if not 1 <= len(name) <= h.NAME_LENGTH:
+            return Outcome([Reply(turn.fill(_("Please type a name of at most {n} letters."),
+                                            n=str(h.NAME_LENGTH)))])
+        turn.conversation = None
+        handoff = await turn.uow.handoffs.get(int(conv.data.get("id", "0") or 0))
+        if handoff is None or handoff.newcomer_id != turn.person.id \
+                or handoff.status is not h.Status.CLAIMED:
+            return self._older(turn)
+        code = handoff.pseudonym
+        handoff.shared_name = name
+        await turn.uow.handoffs.save_details(handoff)
+        await relay_copy.tell_helper_name(turn, self._router, handoff, code)
+        return Outcome([Reply(turn.fill(_("Done: your sleutelpersoon now sees the name {name}."),
+                                        name=name))])
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -332,10 +369,11 @@ class AskPerson:
 
 
 
-async def purge_content(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-    """Retention: what was said in conversations that ended CONTENT_RETENTION ago goes;
-    the anonymous counts stay."""
+async def purge_content(uow_factory: UnitOfWorkFactory, now: datetime,
+                        retention: timedelta = h.CONTENT_RETENTION) -> int:
+    """Retention: what was said in conversations that ended `retention` ago goes (by
+    default CONTENT_RETENTION, 90 days); the anonymous counts stay."""
     async with uow_factory() as uow:
-        emptied = await uow.handoffs.purge_content(now - h.CONTENT_RETENTION)
+        emptied = await uow.handoffs.purge_content(now - retention)
         await uow.commit()
     return emptied

@@ -32,6 +32,11 @@ MEDIA_ICONS: dict[h.Media, str] = {
 }
 
 
+def asking_key(handoff_id: int) -> str:
+    """The start of the outbox keys of requests to take a question (see withdraw)."""
+    return f"handoff:{handoff_id}:ask:"
+
+
 class Reader:
     """Someone other than the caller, for a message written to them through the outbox:
     their language, and templates filled safely for it (escaped, isolated in RTL)."""
@@ -155,7 +160,7 @@ class Router:
         # quiet hours keep a request from waking them at night.
         await uow.outbox.add(outbox.Outgoing(
             person.id, outbox.Kind.NOTIFICATION, outbox.Message(text, keyboard),
-            f"handoff:{handoff.id}:ask:{candidate.telegram_id}:{len(handoff.progress.asked)}",
+            f"{asking_key(handoff.id)}{candidate.telegram_id}:{len(handoff.progress.asked)}",
             awaited=bool(candidate.profile.windows) or urgent), now)
 
     async def _tell_coordinators(self, uow: UnitOfWork, handoff: h.Handoff,

@@ -22,7 +22,7 @@ from bot.domain.person import Person, Role
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
 from bot.services import relay_copy, staff
 from bot.services.handoff import SCOPE as NEWCOMER_SCOPE
-from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router
+from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router, asking_key
 from bot.services.topics import Topics
 from bot.services.turn import Turn, button
 from bot.services.turns import for_reader
@@ -148,6 +148,8 @@ class Relay:
                      "it. Thank you!")
             return Outcome([Reply(text)], notice=text)
         handoff.status, handoff.helper_id, handoff.claimed_at = h.Status.CLAIMED, me, turn.now
+        # Requests to the others that are still waiting (e.g. for the morning) never go.
+        await turn.uow.outbox.withdraw(asking_key(handoff.id), turn.now)
         await staff.record(turn, audit.Act.HANDOFF_CLAIM, allowed=True, target=_target(handoff),
                            municipality=handoff.municipality)
         await turn.uow.handoffs.set_focus(me, focus=handoff.id, header=handoff.id)
@@ -450,8 +452,15 @@ class Relay:
             return
         reader = Reader(self._router.catalogs, newcomer.language)
         text = reader.fill(reader.gettext(template), name=name)
+        keyboard: Keyboard = ()
+        if key == "claimed":  # what they can do now: share a first name, or end it
+            ref = str(handoff.id)
+            keyboard = ((Button(reader.gettext("🙂 Share my first name"),
+                                f"{NEWCOMER_SCOPE}:name:{ref}"),),
+                        (Button(reader.gettext("✖️ End the conversation"),
+                                f"{NEWCOMER_SCOPE}:cancel:{ref}"),))
         await relay_copy.say(turn.uow, newcomer, "🙋 " + text, f"handoff:{handoff.id}:{key}",
-                             turn.now)
+                             turn.now, keyboard)
 
 
 def _text_other_place(turn: Turn) -> str:

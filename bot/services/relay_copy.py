@@ -104,6 +104,16 @@ async def tell_helper_ended(turn: Turn, router: Router, handoff: h.Handoff) -> N
     await say(turn.uow, helper, text, f"relay-ended:{handoff.id}", turn.now)
 
 
+async def tell_helper_name(turn: Turn, router: Router, handoff: h.Handoff, code: str) -> None:
+    helper = await turn.uow.people.by_telegram_id(handoff.helper_id or 0)
+    if helper is None:
+        return
+    reader = Reader(router.catalogs, helper.language)
+    text = reader.fill(reader.gettext("Newcomer {code} shared their first name: {name}."),
+                       code=code, name=handoff.shared_name or "")
+    await say(turn.uow, helper, text, f"relay-name:{handoff.id}", turn.now)
+
+
 async def _counterpart(uow: UnitOfWork, handoff: h.Handoff, chat_id: int,
                        reply_to: int | None) -> int | None:
     if reply_to is None:

@@ -187,6 +187,14 @@ class SqlHandoffs:
             HandoffRow.created_at < end).order_by(HandoffRow.id))
         return [_handoff(r) for r in rows]
 
+    async def claimed_between(self, start: datetime, end: datetime,
+                              municipalities: list[str]) -> list[h.Handoff]:
+        """Questions claimed in [start, end) in these municipalities (activity reports)."""
+        rows = await self._s.scalars(select(HandoffRow).where(
+            HandoffRow.municipality.in_(municipalities), HandoffRow.claimed_at >= start,
+            HandoffRow.claimed_at < end).order_by(HandoffRow.id))
+        return [_handoff(r) for r in rows]
+
     # -- the relay -----------------------------------------------------------------------
 
     async def relay(self, relayed: h.Relayed, media: h.Media, now: datetime,

@@ -265,6 +265,19 @@ class SqlOutbox:
                     error=error[:200] if error else None)
             .execution_options(synchronize_session=False))
 
+    async def withdraw(self, key_prefix: str, now: datetime) -> int:
+        """Rows not sent yet whose key starts with the prefix end as skipped (e.g. requests
+        to take a question someone already took); a row being sent right now is left."""
+        result = await self._s.execute(
+            update(OutboxRow).where(OutboxRow.key.startswith(key_prefix, autoescape=True),
+                                    OutboxRow.status == outbox.Status.PENDING.value,
+                                    or_(OutboxRow.claimed_until.is_(None),
+                                        OutboxRow.claimed_until < now))
+            .values(status=outbox.Status.SKIPPED.value, ended_at=now, body="{}",
+                    claimed_until=None)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result)
+
     async def retry(self, row_id: int, at: datetime, *, attempted: bool,
                     error: str | None = None) -> None:
         """Back to pending from `at`: after a failed try (`attempted`), or held (quiet hours)."""

@@ -21,6 +21,7 @@ from bot.domain import audit, outbox
 from bot.domain import handoff as h
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role, RoleGrant
+from bot.domain.replies import Outcome
 from bot.domain.sleutelpersoon import Profile
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
@@ -84,9 +85,11 @@ async def ask(desk: Desk, text: str = "Mi dzeyb meKtab?") -> None:
 
 
 async def rows(db: Database) -> list[outbox.Due]:
-    """What was written to the outbox since the last look (taken, as a drainer would)."""
+    """What was written to the outbox since the last look (sent, as a drainer would)."""
     async with db.uow() as uow:
         due = await uow.outbox.claim_due(datetime.now(UTC) + timedelta(days=30), 500)
+        for row in due:
+            await uow.outbox.end(row.id, outbox.Status.SENT, datetime.now(UTC))
         await uow.commit()
     return due
 
@@ -301,3 +304,87 @@ async def test_coordinators_see_the_queue_and_workload_and_nobody_else_does(
     assert "Amal (ti): 0 of 3 open" in queue.text
     refused = await desk.command(AMAL, "queue")
     assert refused.notice == "Only coordinators can do this. Nothing was changed."
+
+
+async def test_activity_reports_and_one_to_one_reminders(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, name="Amal")
+    await staff(db, desk, BERHE, name="Berhe")
+    await staff(db, desk, COORDINATOR, role=Role.COORDINATOR)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    clock.now += timedelta(minutes=40)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    await desk.button(AMAL, f"r:done:{question.id}-answered")
+    await desk.button(NEWCOMER, f"h:rate:{question.id}-up")
+    month = f"{clock.now:%Y-%m}"
+
+    [report] = (await desk.command(COORDINATOR, "report", month)).replies
+    assert report.document is not None and report.document.filename.endswith(f"{month}.csv")
+    lines = report.document.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("name,conversations taken,answered")
+    assert "Amal,1,1,0,0,0,1,0,any time,40" in lines and "Berhe,0,0,0,0,0,0,0,any time," in lines
+    [own] = (await desk.command(AMAL, "report", month)).replies
+    assert own.document is not None
+    assert own.document.content.decode("utf-8-sig").splitlines()[1:] == [
+        "Amal,1,1,0,0,0,1,0,any time,40"]
+    refused = await desk.command(NEWCOMER, "report")
+    assert refused.notice is not None and not any(r.document for r in refused.replies)
+    assert (await desk.command(COORDINATOR, "report", "November")).replies[0].text.endswith(
+        "/report 2026-11")
+
+    await rows(db)  # what the day wrote so far
+    first_of_next = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    assert await desk.reports.monthly_tick(db.uow, first_of_next) == 1
+    assert await desk.reports.monthly_tick(db.uow, first_of_next + timedelta(hours=1)) == 0
+    assert await desk.reports.monthly_tick(db.uow, datetime(2026, 12, 9, tzinfo=UTC)) == 0
+    assert await desk.reports.one_to_one_tick(db.uow, first_of_next, 3) == 1
+    assert await desk.reports.one_to_one_tick(db.uow, first_of_next + timedelta(days=1), 3) == 0
+    sent = await rows(db)
+    [monthly] = [d for d in sent if d.message.document is not None]
+    assert monthly.chat_id == COORDINATOR.chat_id and "2026-11" in monthly.message.text
+    [talk] = [d for d in sent if "one-to-one" in d.message.text]
+    assert "Amal, Berhe" in talk.message.text
+
+
+async def test_the_newcomer_may_share_a_first_name_and_nothing_else_is_shown(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    told = [d for d in await rows(db) if d.chat_id == NEWCOMER.chat_id]
+    assert f"h:name:{question.id}" in buttons(told, NEWCOMER.chat_id)
+    await desk.button(NEWCOMER, f"h:name:{question.id}")
+    too_long = await desk.post(NEWCOMER, Posted(101, "x" * 40))
+    assert "32" in too_long.replies[0].text
+    done = await desk.post(NEWCOMER, Posted(102, "  Sara "))
+    assert "Sara" in done.replies[0].text
+    [note] = [d for d in await rows(db) if d.chat_id == AMAL.chat_id]
+    assert f"Newcomer {question.pseudonym} shared their first name: Sara." in note.message.text
+    assert (await handoff_of(db)).label() == "Sara"
+    # The name is not relayed as a message, and the next message is.
+    assert await desk.post(NEWCOMER, Posted(103, "Thank you")) == Outcome([])
+    [copy] = [d for d in await rows(db) if d.message.copy is not None]
+    assert copy.message.copy is not None and copy.message.copy.message_id == 103
+
+
+async def test_requests_not_sent_yet_are_withdrawn_once_someone_takes_the_question(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, name="Amal")
+    await staff(db, desk, BERHE, name="Berhe")
+    await onboard(desk, NEWCOMER)
+    await ask(desk)  # both are asked; the requests wait (say, for the morning)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    sent = await rows(db)
+    assert f"r:claim:{question.id}" not in buttons(sent, BERHE.chat_id)
+    assert not [d for d in sent if d.chat_id == BERHE.chat_id]
