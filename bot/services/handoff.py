@@ -305,7 +305,7 @@ class AskPerson:
         _ = turn.gettext
         name = " ".join(text.split())
         if not 1 <= len(name) <= h.NAME_LENGTH:
-            return Outcome([Reply(turn.fill(_("Please type a name of at most {n} letters."),
+            return Outcome([Reply(turn.fill(_("Please type a name of at most {n} characters."),
                                             n=str(h.NAME_LENGTH)))])
         turn.conversation = None
         handoff = await turn.uow.handoffs.get(int(conv.data.get("id", "0") or 0))
