@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from fakes.clock import FixedClock
 
+from bot.content import contexts
 from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
@@ -22,9 +23,10 @@ from bot.domain import handoff as h
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role, RoleGrant
 from bot.domain.replies import Outcome
-from bot.domain.sleutelpersoon import Profile
+from bot.domain.sleutelpersoon import Profile, Window
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
+from bot.services.handoff import purge_content
 from bot.storage.database import Database
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -62,14 +64,15 @@ def desks(two: tuple[Database, Database], catalogs: BabelCatalogs, knowledge: Kn
 
 async def staff(db: Database, desk: Desk, caller: Caller, *, municipality: str = "leiden",
                 languages: frozenset[str] = frozenset({"ti"}), name: str = "Amal",
-                role: Role = Role.SLEUTELPERSOON) -> None:
+                role: Role = Role.SLEUTELPERSOON, windows: tuple[Window, ...] = ()) -> None:
     await desk.command(caller, "whoami")  # they use the bot: a people row
     async with db.uow() as uow:
         await uow.roles.grant(RoleGrant(caller.telegram_id, role, municipality,
                                         datetime(2026, 1, 1, tzinfo=UTC)))
         if role is Role.SLEUTELPERSOON:
             await uow.profiles.put(Profile(caller.telegram_id, name, languages,
-                                           frozenset({municipality})), datetime.now(UTC))
+                                           frozenset({municipality}), windows=windows),
+                                   datetime.now(UTC))
         await uow.commit()
 
 
@@ -388,3 +391,111 @@ async def test_requests_not_sent_yet_are_withdrawn_once_someone_takes_the_questi
     sent = await rows(db)
     assert f"r:claim:{question.id}" not in buttons(sent, BERHE.chat_id)
     assert not [d for d in sent if d.chat_id == BERHE.chat_id]
+
+
+async def test_a_question_nobody_can_take_now_is_asked_when_a_window_opens(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock,
+        catalogs: BabelCatalogs) -> None:
+    """10:00 on a Tuesday; Amal helps on weekday evenings: the question waits, and she is
+    asked at 17:00, not before, and not again."""
+    db, _other = two
+    desk, _second = desks
+    evenings = tuple(Window(day, time(17), time(21)) for day in range(5))
+    await staff(db, desk, AMAL, windows=evenings)
+    await onboard(desk, NEWCOMER)
+    status = (await desk.button(NEWCOMER, "h:menu"), await desk.post(NEWCOMER, Posted(100, "?")))
+    someone = catalogs.translator("ti").gettext(
+        "⏳ Your question is waiting. A person who speaks {language} will answer; usually "
+        "within a day. You will get a message here. You can add more messages.")
+    assert someone.split("{language}")[0] in status[1].replies[-1].text  # someone will come
+    assert not [d for d in await rows(db) if d.chat_id == AMAL.chat_id]
+    question = await handoff_of(db)
+    opens = datetime(2026, 11, 24, 17, 0, tzinfo=ZONE).astimezone(UTC)
+    assert question.wake_at == opens
+    clock.now = opens - timedelta(minutes=1)
+    assert await desk.chat.router.tick(db.uow, clock.now) == 0
+    clock.now = opens
+    assert await desk.chat.router.tick(db.uow, clock.now) == 1
+    assert f"r:claim:{question.id}" in buttons(await rows(db), AMAL.chat_id)
+    clock.now += timedelta(minutes=30)
+    await desk.chat.router.tick(db.uow, clock.now)
+    assert not [d for d in await rows(db) if d.chat_id == AMAL.chat_id]
+
+
+async def test_release_and_transfer_hand_the_question_on(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, name="Amal")
+    await staff(db, desk, BERHE, name="Berhe")
+    await staff(db, desk, FAR, name="Far")
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await rows(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    await rows(db)
+    # Transfer to Berhe: only Berhe is asked, with Amal's name; the newcomer is told.
+    choose = await desk.button(AMAL, f"r:transfer:{question.id}")
+    assert f"r:to:{question.id}-{BERHE.telegram_id}" in [
+        b.data for r in choose.replies for row in r.keyboard for b in row]
+    await desk.button(AMAL, f"r:to:{question.id}-{BERHE.telegram_id}")
+    handed = await rows(db)
+    [card] = [d for d in handed if d.chat_id == BERHE.chat_id]
+    assert "Amal asks you to take over this conversation." in card.message.text
+    assert not [d for d in handed if d.chat_id == FAR.chat_id]
+    assert any(d.chat_id == NEWCOMER.chat_id for d in handed)
+    assert (await handoff_of(db)).status is h.Status.WAITING
+    # Berhe takes it, then releases it: the others are asked again, not Berhe or Amal.
+    await desk.button(BERHE, f"r:claim:{question.id}")
+    await rows(db)
+    await desk.button(BERHE, f"r:release:{question.id}")
+    again = await rows(db)
+    asked = {d.chat_id for d in again if f"r:claim:{question.id}" in buttons([d], d.chat_id)}
+    assert asked == {FAR.chat_id}
+    replayed = await desk.button(BERHE, f"r:close:{question.id}")
+    assert replayed.notice and "Nothing was changed" in replayed.notice
+
+
+async def test_a_quick_answer_reaches_the_newcomer_in_their_language(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk],
+        catalogs: BabelCatalogs) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    await rows(db)
+    found = await desk.command(AMAL, "answer", "huurtoeslag")
+    choices = [b.data for r in found.replies for row in r.keyboard for b in row]
+    assert "r:qf:toeslagen" in choices
+    await desk.button(AMAL, "r:qf:toeslagen")
+    [sent] = [d for d in await rows(db) if d.chat_id == NEWCOMER.chat_id]
+    title = catalogs.translator("ti").pgettext(
+        contexts.flow_title("toeslagen"), "Toeslagen: money for rent, care and children")
+    assert title in sent.message.text and title != "Toeslagen: money for rent, care and children"
+    assert "t:toeslagen" in buttons([sent], NEWCOMER.chat_id)
+    assert sent.kind is outbox.Kind.RELAY
+
+
+async def test_the_content_of_ended_conversations_goes_after_the_retention(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    await desk.button(AMAL, f"r:done:{question.id}-answered")
+    await desk.button(NEWCOMER, f"h:rate:{question.id}-down")
+    await desk.post(NEWCOMER, Posted(101, "Too slow"))
+    assert await purge_content(db.uow, clock.now + h.CONTENT_RETENTION - timedelta(hours=1)) == 0
+    assert await purge_content(db.uow, clock.now + h.CONTENT_RETENTION + timedelta(hours=1)) == 1
+    kept = await handoff_of(db)
+    assert (kept.summary, kept.path, kept.comment) == ("", "", None)
+    assert (kept.status, kept.result, kept.rating) == (h.Status.CLOSED, h.Result.ANSWERED, -1)
+    async with db.uow() as uow:
+        assert await uow.handoffs.relayed_in(NEWCOMER.chat_id) == []
