@@ -105,6 +105,16 @@ async def handoff_of(db: Database) -> h.Handoff:
     return found
 
 
+async def amal_takes_a_question(db: Database, desk: Desk) -> h.Handoff:
+    """The common start: Amal helps in Leiden, the newcomer asks, Amal takes it."""
+    await staff(db, desk, AMAL)
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    return question
+
+
 def buttons(due: list[outbox.Due], chat_id: int) -> list[str]:
     return [b.data for d in due if d.chat_id == chat_id
             for row in d.message.keyboard for b in row]
@@ -142,11 +152,7 @@ async def test_relay_both_ways_keeps_reply_links(
         two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
     db, _other = two
     desk, _second = desks
-    await staff(db, desk, AMAL)
-    await onboard(desk, NEWCOMER)
-    await ask(desk)
-    question = await handoff_of(db)
-    await desk.button(AMAL, f"r:claim:{question.id}")
+    await amal_takes_a_question(db, desk)
     async with db.uow() as uow:  # the drainer sent the copy of 100 as message 500
         [copy] = [d for d in await uow.outbox.claim_due(datetime.now(UTC), 50)
                   if d.message.copy is not None]
@@ -238,11 +244,7 @@ async def test_close_asks_the_newcomer_and_a_replayed_close_changes_nothing(
         two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
     db, _other = two
     desk, _second = desks
-    await staff(db, desk, AMAL)
-    await onboard(desk, NEWCOMER)
-    await ask(desk)
-    question = await handoff_of(db)
-    await desk.button(AMAL, f"r:claim:{question.id}")
+    question = await amal_takes_a_question(db, desk)
     await desk.button(AMAL, f"r:close:{question.id}")
     await desk.button(AMAL, f"r:done:{question.id}-referred")
     again = await desk.button(AMAL, f"r:done:{question.id}-answered")
@@ -274,11 +276,7 @@ async def test_delete_during_a_conversation_ends_it_and_leaves_no_trace(
         two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
     db, _other = two
     desk, _second = desks
-    await staff(db, desk, AMAL)
-    await onboard(desk, NEWCOMER)
-    await ask(desk)
-    question = await handoff_of(db)
-    await desk.button(AMAL, f"r:claim:{question.id}")
+    question = await amal_takes_a_question(db, desk)
     await desk.command(NEWCOMER, "delete")
     await desk.button(NEWCOMER, "d:yes")
     async with db.uow() as uow:
@@ -357,11 +355,7 @@ async def test_the_newcomer_may_share_a_first_name_and_nothing_else_is_shown(
         two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
     db, _other = two
     desk, _second = desks
-    await staff(db, desk, AMAL)
-    await onboard(desk, NEWCOMER)
-    await ask(desk)
-    question = await handoff_of(db)
-    await desk.button(AMAL, f"r:claim:{question.id}")
+    question = await amal_takes_a_question(db, desk)
     told = [d for d in await rows(db) if d.chat_id == NEWCOMER.chat_id]
     assert f"h:name:{question.id}" in buttons(told, NEWCOMER.chat_id)
     await desk.button(NEWCOMER, f"h:name:{question.id}")
@@ -462,11 +456,7 @@ async def test_a_quick_answer_reaches_the_newcomer_in_their_language(
         catalogs: BabelCatalogs) -> None:
     db, _other = two
     desk, _second = desks
-    await staff(db, desk, AMAL)
-    await onboard(desk, NEWCOMER)
-    await ask(desk)
-    question = await handoff_of(db)
-    await desk.button(AMAL, f"r:claim:{question.id}")
+    await amal_takes_a_question(db, desk)
     await rows(db)
     found = await desk.command(AMAL, "answer", "huurtoeslag")
     choices = [b.data for r in found.replies for row in r.keyboard for b in row]
@@ -484,11 +474,7 @@ async def test_the_content_of_ended_conversations_goes_after_the_retention(
         two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
     db, _other = two
     desk, _second = desks
-    await staff(db, desk, AMAL)
-    await onboard(desk, NEWCOMER)
-    await ask(desk)
-    question = await handoff_of(db)
-    await desk.button(AMAL, f"r:claim:{question.id}")
+    question = await amal_takes_a_question(db, desk)
     await desk.button(AMAL, f"r:done:{question.id}-answered")
     await desk.button(NEWCOMER, f"h:rate:{question.id}-down")
     await desk.post(NEWCOMER, Posted(101, "Too slow"))
