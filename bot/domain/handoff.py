@@ -150,6 +150,18 @@ def counterpart_of(relayed: Relayed, chat_id: int, message_id: int) -> int | Non
     return None
 
 
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """A handoff id from callback data; None for anything else, also for numbers no row
+    can have (a forged 24-digit id must not reach the database as an integer overflow)."""
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
+
+
 def media_of(kind: str) -> Media:
     """A transport's message kind as a Media; an unknown kind is OTHER (still relayed)."""
     try:

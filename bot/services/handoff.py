@@ -58,7 +58,7 @@ class AskPerson:
                                   ((button(_("📚 All topics"), "m", "topics"),
                                     button(_("🏠 Menu"), "m", "menu")),))])
         data = {"source": source.value, "path": self._path(turn)}
-        if topic:
+        if topic and self._router.has_topic(topic):  # a forged id is not carried along
             data["topic"] = topic
         turn.conversation = Conversation(FLOW, WRITE, data)
         text = "\n\n".join([
@@ -82,14 +82,14 @@ class AskPerson:
             case "status", "":
                 found = await turn.uow.handoffs.open_of(turn.person.id)
                 return self.status(turn, found) if found else self._nothing_open(turn)
-            case "cancel", ref if ref.isdigit():
-                return await self._cancel(turn, int(ref))
+            case "cancel", ref if (handoff_id := h.row_id(ref)) is not None:
+                return await self._cancel(turn, handoff_id)
             case "pass", ref:
                 return await self._pass_on(turn, ref)
             case "rate", ref:
                 return await self._rate(turn, ref)
-            case "name", ref if ref.isdigit():
-                return await self._ask_name(turn, int(ref))
+            case "name", ref if (handoff_id := h.row_id(ref)) is not None:
+                return await self._ask_name(turn, handoff_id)
         return None
 
     def is_writing(self, turn: Turn) -> bool:
@@ -180,13 +180,14 @@ class AskPerson:
                                     f"{handoff.id}-no")),))
 
     async def _pass_on(self, turn: Turn, ref: str) -> Outcome | None:
-        handoff_id, _sep, answer = ref.partition("-")
-        if not handoff_id.isdigit() or answer not in ("yes", "no"):
+        number, _sep, answer = ref.partition("-")
+        handoff_id = h.row_id(number)
+        if handoff_id is None or answer not in ("yes", "no"):
             return None
         conv = turn.conversation
-        handoff = await turn.uow.handoffs.get(int(handoff_id))
+        handoff = await turn.uow.handoffs.get(handoff_id)
         if (conv is None or conv.flow != FLOW or conv.step != HOLD
-                or conv.data.get("id") != handoff_id or handoff is None
+                or conv.data.get("id") != str(handoff_id) or handoff is None
                 or handoff.newcomer_id != turn.person.id or not handoff.open):
             return self._older(turn)
         turn.conversation = None
@@ -251,14 +252,15 @@ class AskPerson:
                                 "with /person."), ((button(_("🏠 Menu"), "m", "menu"),),))])
 
     async def _rate(self, turn: Turn, ref: str) -> Outcome | None:
-        handoff_id, _sep, answer = ref.partition("-")
-        if not handoff_id.isdigit() or answer not in ("up", "down"):
+        number, _sep, answer = ref.partition("-")
+        handoff_id = h.row_id(number)
+        if handoff_id is None or answer not in ("up", "down"):
             return None
-        if not await turn.uow.handoffs.rate(int(handoff_id), turn.person.id,
+        if not await turn.uow.handoffs.rate(handoff_id, turn.person.id,
                                             1 if answer == "up" else -1):
             return self._older(turn)
         _ = turn.gettext
-        turn.conversation = Conversation(FLOW, COMMENT, {"id": handoff_id})
+        turn.conversation = Conversation(FLOW, COMMENT, {"id": str(handoff_id)})
         return Outcome([Reply(_("Thank you! If you like, write a short comment now (it "
                                 "helps us improve). Or go on with the menu."),
                                 ((button(_("🏠 Menu"), "m", "menu"),),))])

@@ -142,6 +142,9 @@ class Router:
                 reader, handoff.topic)))
         return " · ".join(parts)
 
+    def has_topic(self, topic: str) -> bool:
+        return topic in self._titles
+
     def topic_title(self, reader: Reader, topic: str) -> str:
         return reader.tr.pgettext(contexts.flow_title(topic), self._titles[topic])
 

@@ -65,9 +65,15 @@ class Relay:
     async def on_button(self, turn: Turn, data: str) -> Outcome:
         action = actions.parse(data)
         ref, _sep, extra = (action.value if action else "").partition("-")
-        handoff = await turn.uow.handoffs.get(int(ref)) if ref.isdigit() else None
+        handoff_id = h.row_id(ref)
+        handoff = await turn.uow.handoffs.get(handoff_id) if handoff_id is not None else None
         if action is None or action.scope != HELPER_SCOPE:
             return await self._forged(turn, data)
+        if not await staff.where(turn, Role.SLEUTELPERSOON):
+            return await staff.refuse(turn, _act(action.name), audit.Reason.NO_ROLE,
+                                      staff.no_role(turn, Role.SLEUTELPERSOON),
+                                      target=_target(handoff) if handoff else "",
+                                      municipality=handoff.municipality if handoff else None)
         if action.name in ("qf", "qg", "qo"):
             return await self._quick_send(turn, action.name, action.value)
         if action.name == "list" and not action.value:

@@ -225,6 +225,11 @@ async def test_refusals_change_nothing_and_are_audited(
     as_newcomer = await desk.button(NEWCOMER, claim)
     other_place = await desk.button(FAR, claim)
     forged = await desk.button(AMAL, "r:claim:abc")
+    # Numbers no row can have never reach the database (PostgreSQL would overflow).
+    huge = await desk.button(AMAL, "r:claim:999999999999999999999999")
+    assert huge.notice and "Nothing was changed" in huge.notice
+    unknown = await desk.button(NEWCOMER, "h:cancel:999999999999999999999999")
+    assert unknown.notice == catalogs.translator("ti").gettext("I do not recognise this button.")
     not_yours = await desk.button(AMAL, f"r:close:{question.id}")  # not claimed yet
     assert as_newcomer.notice == catalogs.translator("ti").gettext(
         "Only sleutelpersonen can do this. Nothing was changed.")  # in their language
