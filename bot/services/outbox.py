@@ -25,6 +25,7 @@ from bot.services.ports import OutboxRepository, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 BATCH = 50  # rows claimed per transaction
+MAX_IN_FLIGHT = 200  # rows being sent at once, all chats together
 ENDED_RETENTION = timedelta(days=30)  # then even the bookkeeping of an ended row goes
 MIN_PAUSE = 0.05  # seconds between drains at the least: never a busy loop
 
@@ -65,19 +66,44 @@ class Drainer:
                 await asyncio.wait_for(self._wake.wait(), pause)
 
     async def drain(self) -> int:
-        """Send every row that is due now; returns how many were handled."""
+        """Send every row that is due now; returns how many were handled.
+
+        Each chat is a lane of its own: a chat that has to wait (Telegram's 1 message/s)
+        never holds up the others, and rows written meanwhile (a relay) are claimed while
+        slow lanes still run. A chat's next rows are claimed only once its rows in flight
+        have ended (SqlOutbox.claim_due), so each chat still gets them in written order."""
         handled = 0
-        while True:
-            async with self._uow() as uow:
-                due = await uow.outbox.claim_due(self._clock(), BATCH)
-                await uow.commit()
-            if not due:
-                return handled
-            by_chat: dict[int, list[outbox.Due]] = {}
-            for row in due:
-                by_chat.setdefault(row.chat_id, []).append(row)
-            await asyncio.gather(*(self._send_in_order(rows) for rows in by_chat.values()))
-            handled += len(due)
+        lanes: dict[asyncio.Task[None], int] = {}  # lane -> rows it holds
+        try:
+            while True:
+                room = min(BATCH, MAX_IN_FLIGHT - sum(lanes.values()))
+                due: list[outbox.Due] = []
+                if room > 0:
+                    self._wake.clear()  # a wake from now on means: look again
+                    async with self._uow() as uow:
+                        due = await uow.outbox.claim_due(self._clock(), room)
+                        await uow.commit()
+                by_chat: dict[int, list[outbox.Due]] = {}
+                for row in due:
+                    by_chat.setdefault(row.chat_id, []).append(row)
+                for rows in by_chat.values():
+                    lanes[asyncio.create_task(self._send_in_order(rows))] = len(rows)
+                handled += len(due)
+                if due and len(due) == room:
+                    continue  # there may be more due already
+                if not lanes:
+                    return handled
+                woken = asyncio.create_task(self._wake.wait())
+                done, _pending = await asyncio.wait(
+                    [*lanes, woken], return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+                for lane in done - {woken}:
+                    del lanes[lane]  # type: ignore[arg-type]
+                    lane.result()  # a lane that failed (the database) fails the drain
+        finally:
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
 
     async def _send_in_order(self, rows: list[outbox.Due]) -> None:
         for number, row in enumerate(rows):
