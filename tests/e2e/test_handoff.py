@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from conftest import Person, RunningBot
 from fakes.bot_api import MEDIA_KINDS, FakeBotAPI, RecordedCall
+from sqlalchemy import text as sql_text
 from test_invitations import LINK, operator
 from test_resilience import eventually, quick_onboard
 from texts import data, seen, tr
@@ -582,3 +583,48 @@ async def test_a_relay_committed_before_a_crash_is_copied_once_after_the_restart
     [reply] = await heard(t.newcomer)
     assert reply.text == "ሰሙን" and reply.reply_to == message_id
     await eventually(lambda: bot.rows("SELECT DISTINCT status FROM outbox") == [("sent",)])
+
+
+async def test_nobody_takes_it_escalates_with_a_fake_clock(
+        api: FakeBotAPI, bot: RunningBot) -> None:
+    """Four sleutelpersonen: the best three are asked; five hours later (the question's
+    times set back, then the tick) the fourth is asked too, the coordinator is told, and
+    the newcomer hears once that it takes longer, in Tigrinya."""
+    coordinator = await appoint(api, bot, 7701, "leiden")
+    helpers = [await invite(coordinator, "leiden", 7702 + i, "ti", name)
+               for i, name in enumerate(("Amal", "Berhe", "Dawit", "Eden"))]
+    newcomer = await newcomer_of(api, 7710, "ti")
+    handoff_id, _question, _status = await ask(newcomer, "ሕቶ ብዛዕባ zorgtoeslag ኣለኒ")
+    await asyncio.sleep(0.5)  # the drainer sends the requests it was woken for
+    asked = [h for h in helpers if any(f"r:claim:{handoff_id}" in data(c)
+                                       for c in api.messages_to(h.id))]
+    assert len(asked) == 3
+    [waiting] = [h for h in helpers if h not in asked]
+
+    # Five hours pass: the question was asked five hours ago and its time to look again
+    # has come (the clock moves, not the messages: what the tick writes is due now).
+    assert bot.runner is not None and bot.runner.app is not None
+    app = bot.runner.app
+    earlier = datetime.now(UTC) - timedelta(hours=5)
+
+    async def set_back(**times: datetime) -> None:  # through the bot's own engine: no lock
+        assignments = ", ".join(f"{column} = :{column}" for column in times)
+        async with app.database.engine.begin() as connection:
+            await connection.execute(sql_text(
+                f"UPDATE handoffs SET {assignments} WHERE id = :id"), {**times, "id": handoff_id})
+
+    await set_back(created_at=earlier, wake_at=earlier)
+    assert await app.chat.router.tick(app.uow, datetime.now(UTC)) == 1  # wakes the drainer
+    [request] = await heard(waiting)
+    assert data(request) == [f"r:claim:{handoff_id}"]
+    [note] = await heard(coordinator)
+    assert "⏳" in seen(note)
+    [slower] = await heard(newcomer)
+    slow = tr("ti", "Finding a person who speaks {language} takes longer than usual. We "
+                    "have asked more people. Your question stays open: you can add messages, "
+                    "or cancel it with /person.")
+    assert seen(slower).startswith(slow.split("{language}")[0])
+    await set_back(wake_at=earlier)
+    await app.chat.router.tick(app.uow, datetime.now(UTC) + timedelta(hours=30))
+    await asyncio.sleep(0.3)
+    assert len([c for c in api.messages_to(newcomer.id) if c.text == slower.text]) == 1

@@ -79,11 +79,13 @@ class TelegramRunner:
         self.dispatcher = make_dispatcher()
         self._limiter = limiter or SendLimiter(global_rate=settings.send_rate)
         self._make_sender = make_sender  # bench/taps.py measures the old way against the new
+        self.app: App | None = None  # while running: what tests drive ticks through
 
     async def run(self, *, handle_signals: bool = True) -> None:
         settings = self.settings
         protect_secrets(*settings.secrets())  # before anything can log the token or password
         async with build_app(settings) as app:
+            self.app = app
             bot = make_bot(settings)
             sender = self._make_sender(bot, app.reachability, self._limiter)
             try:
