@@ -229,8 +229,8 @@ class CoordinatorService:
             local = entry.at.astimezone(self._zone)
             who = str(entry.telegram_id) if entry.telegram_id is not None else _("operator")
             parts = [f"{local:%Y-%m-%d %H:%M}", "✅" if entry.allowed else "⛔", who,
-                     entry.action.value, entry.target,
-                     f"({entry.reason.value})" if entry.reason else "",
+                     _(staff.ACT_LABELS[entry.action]), entry.target,
+                     f"({_(staff.REASON_LABELS[entry.reason])})" if entry.reason else "",
                      entry.municipality or ""]
             lines.append(turn.value(" ".join(p for p in parts if p)))
         return Outcome([Reply("\n".join(lines))])

@@ -124,6 +124,11 @@ class Desk:
             return await self.invitations.open(turn, args)
         if name == "whoami":
             return await self.whoami(turn)
+        if name in ("menu", "help") and not turn.person.onboarded \
+                and await staff.grants(turn):
+            # Someone invited to a role never answered the newcomer questions: their menu
+            # is what their role can do, not "first, let's finish a few questions".
+            return await self.whoami(turn)
         match audience_of_command(name):
             case Audience.COORDINATOR if name == "queue":
                 return await self.queue.show(turn)

@@ -289,6 +289,9 @@ class AskPerson:
                 released = await turn.uow.handoffs.get(handoff.id)
                 if released is not None:
                     await self._router.route(turn.uow, released, turn.now)
+        # Copies of their messages not sent yet never go (keys: bot.services.relay_copy).
+        for prefix in relay_copy.keys_of_chat(me.chat_id):
+            await turn.uow.outbox.withdraw(prefix, turn.now)
         await turn.uow.handoffs.forget_newcomer(me.id, me.chat_id)
         await turn.uow.handoffs.forget_helper(me.telegram_id)
 

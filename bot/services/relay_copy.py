@@ -134,6 +134,11 @@ async def _copy(uow: UnitOfWork, relayed: h.Relayed, media: h.Media, to: Person,
                                        to.chat_id), media, now, outbox_id=row_id)
 
 
+def keys_of_chat(chat_id: int) -> tuple[str, ...]:
+    """Prefixes of the outbox keys of copies (and their headers) of a chat's messages."""
+    return f"relay:{chat_id}:", f"relay-header:{chat_id}:"
+
+
 def _copy_row(relayed: h.Relayed, to: Person, reply_to: int | None) -> outbox.Outgoing:
     return outbox.Outgoing(
         to.id, outbox.Kind.RELAY,

@@ -44,6 +44,42 @@ ROLE_COMMANDS: dict[Role, str] = {
 }
 
 
+# How /audit names what was done and why it was refused, in the reader's language.
+ACT_LABELS: dict[audit.Act, str] = {
+    audit.Act.INVITATION_CREATE: _("invitation created"),
+    audit.Act.INVITATION_OPEN: _("invitation opened"),
+    audit.Act.INVITATION_ACCEPT: _("invitation accepted"),
+    audit.Act.INVITATION_DECLINE: _("invitation declined"),
+    audit.Act.INVITATION_REVOKE: _("invitation withdrawn"),
+    audit.Act.ROLE_GRANT: _("role granted"),
+    audit.Act.ROLE_REVOKE: _("role ended"),
+    audit.Act.ROLES_LIST: _("roles listed"),
+    audit.Act.AUDIT_READ: _("audit log read"),
+    audit.Act.PROFILE: _("profile"),
+    audit.Act.BUTTON: _("button"),
+    audit.Act.HANDOFF_CLAIM: _("question taken"),
+    audit.Act.HANDOFF_CLOSE: _("conversation closed"),
+    audit.Act.HANDOFF_RELEASE: _("question released"),
+    audit.Act.HANDOFF_TRANSFER: _("conversation transferred"),
+    audit.Act.HANDOFF_MESSAGE: _("conversation"),
+    audit.Act.QUEUE_READ: _("queue read"),
+    audit.Act.REPORT: _("activity report"),
+}
+REASON_LABELS: dict[audit.Reason, str] = {
+    audit.Reason.NO_ROLE: _("no role for this"),
+    audit.Reason.OTHER_MUNICIPALITY: _("another municipality"),
+    audit.Reason.FORGED: _("unknown or forged"),
+    audit.Reason.UNKNOWN_TARGET: _("no longer exists"),
+    audit.Reason.EXPIRED: _("expired"),
+    audit.Reason.TAKEN: _("already used"),
+    audit.Reason.REVOKED: _("withdrawn"),
+    audit.Reason.OWN: _("their own"),
+    audit.Reason.STALE: _("an old button"),
+    audit.Reason.NOT_ELIGIBLE: _("not eligible"),
+    audit.Reason.NOT_YOURS: _("someone else's"),
+}
+
+
 def role_name(turn: Turn, role: Role) -> str:
     return turn.gettext(ROLE_NAMES[role])
 

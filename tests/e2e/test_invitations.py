@@ -104,5 +104,5 @@ async def test_an_invited_sleutelpersoon_gets_the_role_and_a_replayed_button_is_
 
     # ... and the coordinator of Leiden can read it.
     [log] = await coordinator.say("/audit")
-    assert "⛔ 5002 invitation.create" in seen(log)
-    assert "⛔ 5003 invitation.open" in seen(log)
+    assert "⛔ 5002 invitation created" in seen(log)
+    assert "⛔ 5003 invitation opened" in seen(log)

@@ -290,7 +290,10 @@ async def test_delete_during_a_conversation_ends_it_and_leaves_no_trace(
     assert stored is not None and stored.status is h.Status.CANCELLED
     assert stored.newcomer_id is None and stored.summary == "" and stored.path == ""
     assert mapped == []
-    told = [d.message.text for d in await rows(db) if d.chat_id == AMAL.chat_id]
+    due = await rows(db)
+    assert not [d for d in due if d.message.copy is not None], \
+        "copies of their messages that were not sent yet are withdrawn"
+    told = [d.message.text for d in due if d.chat_id == AMAL.chat_id]
     assert any("ended the conversation" in t for t in told)
 
 

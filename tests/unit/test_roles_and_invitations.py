@@ -320,7 +320,7 @@ async def test_a_coordinator_cannot_act_in_another_municipality(
         [(audit.Reason.OTHER_MUNICIPALITY, "delft")] * 3
     # Delft's coordinators read these attempts; Leiden's do not.
     delft = text_of(await desk.command(DELFT_COORDINATOR, "audit"))
-    assert delft.count("⛔ 100") == 3 and "other-municipality" in delft
+    assert delft.count("⛔ 100") == 3 and "(another municipality)" in delft
     leiden = text_of(await desk.command(COORDINATOR, "audit"))
     assert "⛔" not in leiden.split("refused", 1)[1]
     assert code
@@ -366,8 +366,8 @@ async def test_audit_lists_recent_entries_newest_first(desk: Desk, store: Memory
     clock.now += timedelta(minutes=5)
     await desk.button(STRANGER, "c:isp:leiden")
     lines = text_of(await desk.command(COORDINATOR, "audit")).splitlines()
-    assert lines[2].startswith("2026-11-24 11:05 ⛔ 300 invitation.create")
-    assert lines[3].startswith("2026-11-24 11:00 ✅ 100 invitation.create invitation:")
+    assert lines[2].startswith("2026-11-24 11:05 ⛔ 300 invitation created")
+    assert lines[3].startswith("2026-11-24 11:00 ✅ 100 invitation created invitation:")
 
 
 # -- /whoami and /profile ---------------------------------------------------------------
@@ -541,3 +541,19 @@ def test_invitation_standing() -> None:
     assert standing(replace(taken, revoked=True), 8, now) is invitation.Standing.REVOKED
     assert invitation.well_formed(invitation.new_code())
     assert not invitation.well_formed("short") and not invitation.well_formed("a b" * 10)
+
+
+def test_every_audit_action_and_reason_has_a_name_people_read() -> None:
+    from bot.domain import audit
+    from bot.services import staff
+
+    assert set(staff.ACT_LABELS) == set(audit.Act)
+    assert set(staff.REASON_LABELS) == set(audit.Reason)
+
+
+async def test_staff_who_never_onboarded_get_their_commands_from_menu_and_help(
+        desk: Desk) -> None:
+    await invite(desk)  # COORDINATOR holds the role; never answered the newcomer questions
+    for command in ("menu", "help"):
+        shown = text_of(await desk.command(COORDINATOR, command))
+        assert "/invite" in shown and "/queue" in shown
