@@ -26,6 +26,7 @@ class OutboxEntry:
     claimed_until: datetime | None = None
     error: str | None = None
     ended_at: datetime | None = None
+    sent_message_id: int | None = None
 
 
 @dataclass
@@ -309,7 +310,13 @@ class MemoryOutbox:
                   error: str | None = None, message_id: int | None = None) -> None:
         entry = self._entry(row_id)
         entry.status, entry.ended_at, entry.claimed_until, entry.error = status, now, None, error
+        entry.sent_message_id = message_id
         entry.attempts += status is not outbox.Status.SKIPPED
+
+    async def sent_under(self, key_prefix: str) -> list[tuple[int, int]]:
+        return [(e.message.recipient_id, e.sent_message_id) for e in self._st.outbox
+                if e.message.key.startswith(key_prefix) and e.status is outbox.Status.SENT
+                and e.sent_message_id is not None]
 
     async def withdraw(self, key_prefix: str, now: datetime) -> int:
         found = [e for e in self._st.outbox if e.message.key.startswith(key_prefix)

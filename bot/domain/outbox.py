@@ -64,6 +64,7 @@ class Message:
     keyboard: Keyboard = ()
     copy: Copy | None = None
     document: Document | None = None  # e.g. a monthly report (kept small: it is in the row)
+    edit_of: int | None = None  # replace this earlier message of the bot instead of sending
 
     def reply(self) -> Reply:
         return Reply(self.text, self.keyboard, self.document)
@@ -74,6 +75,8 @@ class Message:
             for row in self.keyboard]}
         if self.copy is not None:
             raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to]
+        if self.edit_of is not None:
+            raw["edit_of"] = self.edit_of
         if self.document is not None:
             raw["document"] = [self.document.filename,
                                base64.b64encode(self.document.content).decode("ascii"),
@@ -88,7 +91,7 @@ class Message:
                                             for b in row) for row in raw["keyboard"]),
                    Copy(*copied) if copied else None,
                    Document(attached[0], base64.b64decode(attached[1]), attached[2])
-                   if attached else None)
+                   if attached else None, raw.get("edit_of"))
 
 
 @dataclass(frozen=True)

@@ -126,9 +126,11 @@ class Desk:
             return await self.whoami(turn)
         if name in ("menu", "help") and not turn.person.onboarded \
                 and await staff.grants(turn):
-            # Someone invited to a role never answered the newcomer questions: their menu
-            # is what their role can do, not "first, let's finish a few questions".
-            return await self.whoami(turn)
+            # Someone invited to a role who never answered the newcomer questions: first
+            # what their role can do, then (for the topics) the newcomer's first question.
+            mine = await self.whoami(turn)
+            mine.replies += (await self.chat.on_command(turn, name, args)).replies
+            return mine
         match audience_of_command(name):
             case Audience.COORDINATOR if name == "queue":
                 return await self.queue.show(turn)

@@ -19,7 +19,7 @@ from bot.domain.incoming import Posted
 from bot.domain.questions import Conversation
 from bot.domain.replies import Keyboard, Outcome, Reply
 from bot.services import relay_copy
-from bot.services.handoff_routing import Router, asking_key
+from bot.services.handoff_routing import Router
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.profile_questions import language_name
 from bot.services.topics import PREFIX as TOPIC_PREFIX
@@ -242,7 +242,7 @@ class AskPerson:
         if handoff is None or handoff.newcomer_id != turn.person.id \
                 or not await turn.uow.handoffs.cancel(handoff_id, turn.person.id, turn.now):
             return self._older(turn)
-        await turn.uow.outbox.withdraw(asking_key(handoff.id), turn.now)
+        await self._router.retire_requests(turn.uow, handoff, turn.now)
         if handoff.status is h.Status.CLAIMED:
             await relay_copy.tell_helper_ended(turn, self._router, handoff)
         if self.is_writing(turn):

@@ -104,6 +104,24 @@ class Router:
             if len(due) < TICK_BATCH:
                 return handled
 
+    async def retire_requests(self, uow: UnitOfWork, handoff: h.Handoff, now: datetime, *,
+                              taken_by: int | None = None) -> None:
+        """The question was taken (by `taken_by`) or cancelled: requests not sent yet never
+        go, and those sent are edited to say so, without the button."""
+        await uow.outbox.withdraw(asking_key(handoff.id), now)
+        for recipient_id, message_id in await uow.outbox.sent_under(asking_key(handoff.id)):
+            person = await uow.people.get(recipient_id)
+            if person is None or person.telegram_id == taken_by:
+                continue
+            reader = Reader(self.catalogs, person.language)
+            _ = reader.gettext
+            text = _("✅ Another sleutelpersoon has taken this question. Thank you!") \
+                if taken_by is not None else _("This question was cancelled by the newcomer.")
+            await uow.outbox.add(outbox.Outgoing(
+                recipient_id, outbox.Kind.NOTIFICATION,
+                outbox.Message(f"{self.about(reader, handoff)}\n{text}", edit_of=message_id),
+                f"handoff:{handoff.id}:retired:{message_id}"), now)
+
     # -- the messages ------------------------------------------------------------------
 
     def claim_card(self, reader: Reader, handoff: h.Handoff, media: list[h.Media], *,

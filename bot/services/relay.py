@@ -22,7 +22,7 @@ from bot.domain.person import Person, Role
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
 from bot.services import relay_copy, staff
 from bot.services.handoff import SCOPE as NEWCOMER_SCOPE
-from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router, asking_key
+from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router
 from bot.services.topics import Topics
 from bot.services.turn import Turn, button
 from bot.services.turns import for_reader
@@ -154,8 +154,9 @@ class Relay:
                      "it. Thank you!")
             return Outcome([Reply(text)], notice=text)
         handoff.status, handoff.helper_id, handoff.claimed_at = h.Status.CLAIMED, me, turn.now
-        # Requests to the others that are still waiting (e.g. for the morning) never go.
-        await turn.uow.outbox.withdraw(asking_key(handoff.id), turn.now)
+        # Requests to the others that are still waiting (e.g. for the morning) never go;
+        # those they received now say it is taken, without the button.
+        await self._router.retire_requests(turn.uow, handoff, turn.now, taken_by=me)
         await staff.record(turn, audit.Act.HANDOFF_CLAIM, allowed=True, target=_target(handoff),
                            municipality=handoff.municipality)
         await turn.uow.handoffs.set_focus(me, focus=handoff.id, header=handoff.id)

@@ -261,6 +261,7 @@ class SqlOutbox:
         await self._s.execute(
             update(OutboxRow).where(OutboxRow.id == row_id)
             .values(status=status.value, ended_at=now, claimed_until=None, body="{}",
+                    sent_message_id=message_id,
                     attempts=OutboxRow.attempts + int(status is not outbox.Status.SKIPPED),
                     error=error[:200] if error else None)
             .execution_options(synchronize_session=False))
@@ -277,6 +278,15 @@ class SqlOutbox:
                     claimed_until=None)
             .execution_options(synchronize_session=False))
         return _rowcount(result)
+
+    async def sent_under(self, key_prefix: str) -> list[tuple[int, int]]:
+        """(recipient, message id) of sent rows whose key starts with the prefix."""
+        rows = await self._s.execute(
+            select(OutboxRow.recipient_id, OutboxRow.sent_message_id)
+            .where(OutboxRow.key.startswith(key_prefix, autoescape=True),
+                   OutboxRow.status == outbox.Status.SENT.value,
+                   OutboxRow.sent_message_id.is_not(None)).order_by(OutboxRow.id))
+        return [(int(r), int(m)) for r, m in rows if m is not None]
 
     async def retry(self, row_id: int, at: datetime, *, attempted: bool,
                     error: str | None = None) -> None:

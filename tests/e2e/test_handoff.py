@@ -39,6 +39,7 @@ WRITE = ("Write your question in one message. You can also send a voice note, or
 CARD = "🙋 <b>A newcomer asks for a person</b>"
 YOURS = "✅ <b>You answer this question</b>"
 TAKEN = "Someone else already took this question, or the newcomer cancelled it. Thank you!"
+RETIRED = "✅ Another sleutelpersoon has taken this question. Thank you!"
 PRIVACY = ("🔒 Letters and documents hold personal data, such as your name, address and BSN. "
            "Only the sleutelpersoon who takes your question will see this. You may cover "
            "numbers you do not want to share. Pass it on?")
@@ -275,8 +276,13 @@ async def test_the_whole_handoff_in_tigrinya(api: FakeBotAPI, bot: RunningBot) -
     assert seen(noted) == tr("ti", "Thank you for your comment.")
     assert bot.rows("SELECT status, result, rating, comment, helper_id FROM handoffs") == [
         ("closed", "answered", 1, "ብጣዕሚ ሓጊዙኒ። የቐንየለይ!", winner.id)]
-    # The loser was never told anything else.
-    assert [seen(c) for c in api.messages_to(refused[0].id)][-1] == tr("ti", TAKEN)
+    # The loser was told it is taken, and the request they received now says so, without
+    # its button (an edit, through the outbox); nothing else.
+    late = [c for c in api.messages_to(refused[0].id)
+            if c.method in ("sendMessage", "editMessageText")][-2:]
+    [edited] = [c for c in late if c.method == "editMessageText"]
+    assert seen(edited).endswith(tr("ti", RETIRED)) and data(edited) == []
+    assert [seen(c) for c in late if c is not edited] == [tr("ti", TAKEN)]
 
 
 # -- 2. the core path in Arabic --------------------------------------------------------------

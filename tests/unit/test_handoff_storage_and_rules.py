@@ -493,3 +493,24 @@ async def test_the_content_of_ended_conversations_goes_after_the_retention(
     assert (kept.status, kept.result, kept.rating) == (h.Status.CLOSED, h.Result.ANSWERED, -1)
     async with db.uow() as uow:
         assert await uow.handoffs.relayed_in(NEWCOMER.chat_id) == []
+
+
+async def test_requests_already_received_are_edited_once_it_is_taken_or_cancelled(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk]) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, name="Amal")
+    await staff(db, desk, BERHE, name="Berhe")
+    await onboard(desk, NEWCOMER)
+    await ask(desk)
+    question = await handoff_of(db)
+    async with db.uow() as uow:  # both requests were sent: as Telegram messages 70 and 80
+        for row in await uow.outbox.claim_due(datetime.now(UTC), 10):
+            await uow.outbox.end(row.id, outbox.Status.SENT, datetime.now(UTC),
+                                 message_id=70 if row.chat_id == AMAL.chat_id else 80)
+        await uow.commit()
+    await desk.button(AMAL, f"r:claim:{question.id}")
+    edits = [d for d in await rows(db) if d.message.edit_of is not None]
+    assert [(d.chat_id, d.message.edit_of) for d in edits] == [(BERHE.chat_id, 80)]
+    assert "Another sleutelpersoon has taken this question" in edits[0].message.text
+    assert not edits[0].message.keyboard

@@ -66,6 +66,8 @@ class ConsoleChat:
             message = outbox.Message(f"[{number}{answers}] {copied}")
             await self.deliver(chat_id, message)
             return SendResult(Delivery.SENT, message_id=number)
+        if message.edit_of is not None:  # the console cannot change what it printed
+            message = outbox.Message("✏️ " + message.text, message.keyboard)
         if chat_id == self._caller.chat_id:
             self._show_message(message)
         else:

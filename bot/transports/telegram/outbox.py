@@ -21,4 +21,7 @@ class TelegramOutbox:
             copy = message.copy
             return await self._sender.copy(chat_id, copy.from_chat_id, copy.message_id,
                                            reply_to=copy.reply_to, max_wait=MAX_WAIT)
+        if message.edit_of is not None:
+            return await self._sender.edit(chat_id, message.edit_of, message.reply(),
+                                           max_wait=MAX_WAIT)
         return await self._sender.send(chat_id, message.reply(), max_wait=MAX_WAIT)

@@ -113,6 +113,7 @@ class Sender:
             if result.final or caption is not None:
                 return result
             worst = result
+        last = SENT
         for index, chunk in enumerate(chunks):
             keyboard = markup(reply.keyboard) if index == len(chunks) - 1 else None
             result = await self._html_or_plain(chat_id, chunk, partial(
@@ -121,7 +122,18 @@ class Sender:
                 return result
             if not result.sent:
                 worst = result
-        return worst
+            last = result
+        return last if worst.sent else worst  # all sent: the id of the one with the buttons
+
+    async def edit(self, chat_id: int, message_id: int, reply: Reply, *,
+                   max_wait: float = TURN_WAIT) -> SendResult:
+        """Replace the text (and buttons) of a message the bot sent, e.g. a request to take a
+        question that someone else took. A message that is gone is not an error."""
+        text = split_message(reply.text)[0]
+        return await self._html_or_plain(chat_id, text, lambda text, **mode: (
+            self._bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id,
+                                        reply_markup=markup(reply.keyboard), **mode)),
+                                         max_wait)
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *,
                    reply_to: int | None = None, max_wait: float = TURN_WAIT) -> SendResult:
