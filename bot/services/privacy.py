@@ -146,7 +146,8 @@ def _question(q: Handoff, *, helper: bool = False) -> dict[str, Any]:
         "outcome": q.result.value if q.result else None}
     if not helper:
         found |= {"asked_from": q.source.value, "path": q.path, "first_message": q.summary,
-                  "rating": q.rating, "comment": q.comment}
+                  "first_name_shared": q.shared_name, "rating": q.rating,
+                  "comment": q.comment}
     return found
 
 
