@@ -230,7 +230,7 @@ class Relay:
                                 f"{NEWCOMER_SCOPE}:menu"),))
             await relay_copy.say(turn.uow, newcomer, text, f"handoff:{handoff.id}:closed",
                                  turn.now, keyboard)
-        left = [x for x in await turn.uow.handoffs.claimed_by(turn.person.telegram_id)]
+        left = await turn.uow.handoffs.claimed_by(turn.person.telegram_id)
         note = turn.fill(_("Closed. Thank you for helping Newcomer {name}!"),
                          name=handoff.label())
         if left:
