@@ -402,7 +402,10 @@ class Relay:
         reply = self._rendered(theirs, kind, item)
         if reply is None:
             return await self._forged(turn, f"{HELPER_SCOPE}:{kind}:{item}")
-        await relay_copy.say(turn.uow, newcomer, reply.text,
+        profile = await turn.uow.profiles.get(turn.person.telegram_id)
+        sender = theirs.fill(theirs.gettext("From {name}:"),
+                             name=profile.display_name if profile else "")
+        await relay_copy.say(turn.uow, newcomer, f"{sender}\n{reply.text}",
                              f"handoff:{target.id}:quick:{kind}:{item}:{turn.now.isoformat()}",
                              turn.now, reply.keyboard)
         return Outcome([Reply(turn.fill(_("Sent to Newcomer {name}."), name=target.label()))],

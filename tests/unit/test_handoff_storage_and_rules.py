@@ -474,6 +474,8 @@ async def test_a_quick_answer_reaches_the_newcomer_in_their_language(
     title = catalogs.translator("ti").pgettext(
         contexts.flow_title("toeslagen"), "Toeslagen: money for rent, care and children")
     assert title in sent.message.text and title != "Toeslagen: money for rent, care and children"
+    assert sent.message.text.startswith(
+        catalogs.translator("ti").gettext("From {name}:").format(name="Amal"))
     assert "t:toeslagen" in buttons([sent], NEWCOMER.chat_id)
     assert sent.kind is outbox.Kind.RELAY
 
