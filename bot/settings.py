@@ -43,8 +43,9 @@ class Settings(BaseSettings):
     escalate_overall_hours: float = Field(default=24.0, gt=0)
     # What was said in a conversation is kept this long after it ended.
     conversation_retention_days: int = Field(default=90, ge=1)
-    # Coordinators are reminded of a one-to-one with each sleutelpersoon this often.
-    one_to_one_weeks: int = Field(default=3, ge=1, le=12)
+    # Coordinators are reminded of a one-to-one with each sleutelpersoon this often. At
+    # most 4: the outbox row that says "sent this period" is kept 30 days.
+    one_to_one_weeks: int = Field(default=3, ge=1, le=4)
 
     @field_validator("bot_token", "database_url", mode="before")
     @classmethod

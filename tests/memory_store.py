@@ -313,6 +313,9 @@ class MemoryOutbox:
         entry.sent_message_id = message_id
         entry.attempts += status is not outbox.Status.SKIPPED
 
+    async def has(self, key: str) -> bool:
+        return any(e.message.key == key for e in self._st.outbox)
+
     async def sent_under(self, key_prefix: str) -> list[tuple[int, int]]:
         return [(e.message.recipient_id, e.sent_message_id) for e in self._st.outbox
                 if e.message.key.startswith(key_prefix) and e.status is outbox.Status.SENT

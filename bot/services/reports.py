@@ -101,8 +101,9 @@ class Reports:
         written = 0
         async with uow_factory() as uow:
             for grant in await uow.roles.all():
-                if grant.role is not Role.COORDINATOR:
-                    continue
+                key = f"report:{grant.municipality}:{month}:{grant.telegram_id}"
+                if grant.role is not Role.COORDINATOR or await uow.outbox.has(key):
+                    continue  # the tick runs every half minute: build each report once
                 person = await uow.people.by_telegram_id(grant.telegram_id)
                 if person is None:
                     continue
@@ -114,7 +115,7 @@ class Reports:
                 document = await self._csv(uow, reader.tr, grant.municipality, month, None)
                 written += await uow.outbox.add(outbox.Outgoing(
                     person.id, outbox.Kind.REMINDER, outbox.Message(text, document=document),
-                    f"report:{grant.municipality}:{month}:{grant.telegram_id}"), now) is not None
+                    key), now) is not None
             await uow.commit()
         return written
 
@@ -127,16 +128,16 @@ class Reports:
         async with uow_factory() as uow:
             grants = await uow.roles.all()
             for grant in grants:
-                if grant.role is not Role.COORDINATOR:
+                key = f"one-to-one:{grant.municipality}:{period}:{grant.telegram_id}"
+                if grant.role is not Role.COORDINATOR or await uow.outbox.has(key):
                     continue
                 person = await uow.people.by_telegram_id(grant.telegram_id)
                 names = await self._active(uow, grant.municipality, now - timedelta(
                     weeks=weeks))
                 if person is None or not names:
                     continue
-                written += await self._remind(uow, person, grant.municipality, names,
-                                              f"one-to-one:{grant.municipality}:{period}:"
-                                              f"{grant.telegram_id}", now)
+                written += await self._remind(uow, person, grant.municipality, names, key,
+                                              now)
             await uow.commit()
         return written
 

@@ -279,6 +279,11 @@ class SqlOutbox:
             .execution_options(synchronize_session=False))
         return _rowcount(result)
 
+    async def has(self, key: str) -> bool:
+        """Whether a row with this key was written (it may have ended and been purged)."""
+        return await self._s.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) \
+            is not None
+
     async def sent_under(self, key_prefix: str) -> list[tuple[int, int]]:
         """(recipient, message id) of sent rows whose key starts with the prefix."""
         rows = await self._s.execute(
