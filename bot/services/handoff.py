@@ -285,7 +285,7 @@ class AskPerson:
                         and handoff.status is h.Status.CLAIMED:
                     await relay_copy.tell_helper_ended(turn, self._router, handoff)
             elif await turn.uow.handoffs.release(handoff.id, me.telegram_id,
-                                                 handoff.progress.asked | {me.telegram_id}):
+                                                 frozenset({me.telegram_id})):
                 released = await turn.uow.handoffs.get(handoff.id)
                 if released is not None:
                     await self._router.route(turn.uow, released, turn.now)

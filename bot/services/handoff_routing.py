@@ -181,7 +181,10 @@ class Router:
         # quiet hours keep a request from waking them at night.
         await uow.outbox.add(outbox.Outgoing(
             person.id, outbox.Kind.NOTIFICATION, outbox.Message(text, keyboard),
-            f"{asking_key(handoff.id)}{candidate.telegram_id}:{len(handoff.progress.asked)}",
+            # Asked again after a release is a new request: when, and how many had been
+            # asked then, tell them apart.
+            f"{asking_key(handoff.id)}{candidate.telegram_id}:{now.isoformat()}:"
+            f"{len(handoff.progress.asked)}",
             awaited=bool(candidate.profile.windows) or urgent), now)
 
     async def _tell_coordinators(self, uow: UnitOfWork, handoff: h.Handoff,

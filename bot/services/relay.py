@@ -241,7 +241,8 @@ class Relay:
     async def _release(self, turn: Turn, handoff: h.Handoff) -> Outcome:
         _ = turn.gettext
         me = turn.person.telegram_id
-        asked = handoff.progress.asked | {me}
+        # Everyone else may be asked again: the requests they had now say it was taken.
+        asked = frozenset({me})
         if not await turn.uow.handoffs.release(handoff.id, me, asked):
             return await self._gone(turn)
         await staff.record(turn, audit.Act.HANDOFF_RELEASE, allowed=True,

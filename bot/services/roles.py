@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.content.knowledge import Knowledge
 from bot.domain import audit
 from bot.domain.person import Role, RoleGrant
+from bot.domain.routing import Progress
 from bot.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -22,6 +23,7 @@ async def end_role(uow: UnitOfWork, grant: RoleGrant, now: datetime) -> bool:
     removed = await uow.roles.revoke(grant.telegram_id, grant.role.value, grant.municipality)
     if not removed or grant.role is not Role.SLEUTELPERSOON:
         return removed
+    await _hand_back(uow, grant, now)
     profile = await uow.profiles.get(grant.telegram_id)
     if profile is None:
         return removed
@@ -33,6 +35,17 @@ async def end_role(uow: UnitOfWork, grant: RoleGrant, now: datetime) -> bool:
         await uow.profiles.put(replace(profile, municipalities=(
             profile.municipalities & left) or left), now)
     return removed
+
+
+async def _hand_back(uow: UnitOfWork, grant: RoleGrant, now: datetime) -> None:
+    """Conversations they answered there go back to waiting; the handoff tick asks the
+    others at its next run (routing needs no one here)."""
+    for held in await uow.handoffs.claimed_by(grant.telegram_id):
+        asked = frozenset({grant.telegram_id})  # the others' requests said "taken"
+        if held.municipality == grant.municipality and await uow.handoffs.release(
+                held.id, grant.telegram_id, asked):
+            held.progress, held.wake_at = Progress(asked), now
+            await uow.handoffs.save_routing(held)
 
 
 def role_target(telegram_id: int, role: Role, role_id: int = 0) -> str:

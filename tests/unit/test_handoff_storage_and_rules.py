@@ -27,6 +27,7 @@ from bot.domain.sleutelpersoon import Profile, Window
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
 from bot.services.handoff import purge_content
+from bot.services.roles import end_role
 from bot.storage.database import Database
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -454,7 +455,7 @@ async def test_release_and_transfer_hand_the_question_on(
     await desk.button(BERHE, f"r:release:{question.id}")
     again = await rows(db)
     asked = {d.chat_id for d in again if f"r:claim:{question.id}" in buttons([d], d.chat_id)}
-    assert asked == {FAR.chat_id}
+    assert asked == {AMAL.chat_id, FAR.chat_id}  # everyone but the one who released it
     replayed = await desk.button(BERHE, f"r:close:{question.id}")
     assert replayed.notice and "Nothing was changed" in replayed.notice
 
@@ -516,3 +517,20 @@ async def test_requests_already_received_are_edited_once_it_is_taken_or_cancelle
     assert [(d.chat_id, d.message.edit_of) for d in edits] == [(BERHE.chat_id, 80)]
     assert "Another sleutelpersoon has taken this question" in edits[0].message.text
     assert not edits[0].message.keyboard
+
+
+async def test_ending_a_sleutelpersoons_role_hands_their_conversations_back(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, BERHE, name="Berhe")
+    question = await amal_takes_a_question(db, desk)
+    await rows(db)
+    async with db.uow() as uow:
+        [grant] = [g for g in await uow.roles.of(AMAL.telegram_id)]
+        assert await end_role(uow, grant, clock.now)
+        await uow.commit()
+    waiting = await handoff_of(db)
+    assert waiting.status is h.Status.WAITING and waiting.wake_at == clock.now
+    assert await desk.chat.router.tick(db.uow, clock.now) == 1
+    assert f"r:claim:{question.id}" in buttons(await rows(db), BERHE.chat_id)
