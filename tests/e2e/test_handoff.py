@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Person, RunningBot
 from fakes.bot_api import MEDIA_KINDS, FakeBotAPI, RecordedCall
+from harness import Person, RunningBot
 from sqlalchemy import text as sql_text
 from test_invitations import LINK, operator
 from test_resilience import eventually, quick_onboard

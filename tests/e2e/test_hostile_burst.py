@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
+from harness import Person, RunningBot
 from test_resilience import quick_onboard
 from texts import seen, tr
 

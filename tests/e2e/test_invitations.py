@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
+from harness import Person, RunningBot
 from texts import data, seen, tr
 
 LINK = "https://t.me/wegwijs_test_bot?start="

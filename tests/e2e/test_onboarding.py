@@ -6,8 +6,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
+from harness import Person, RunningBot
 from texts import data, labels, seen, tr
 
 from bot.domain.bidi import FSI

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
+from harness import Person, RunningBot
 from test_resilience import eventually, quick_onboard
 
 from bot.domain import outbox

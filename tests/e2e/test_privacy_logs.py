@@ -12,8 +12,8 @@ from typing import Any
 
 import aiohttp
 import pytest
-from conftest import TOKEN, Person, RunningBot
 from fakes.bot_api import FakeBotAPI
+from harness import TOKEN, Person, RunningBot
 
 from bot.logging_setup import MASK
 from bot.services.chat import ChatService

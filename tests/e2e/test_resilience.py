@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
+from harness import Person, RunningBot
 from texts import data, seen, tr
 
 from bot.services.ask import Ask

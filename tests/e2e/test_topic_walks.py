@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Person, RunningBot
 from fakes.bot_api import FakeBotAPI
 from fakes.html_check import visible_text
+from harness import Person, RunningBot
 from texts import CATALOGS, data, seen
 
 from bot.content import contexts
