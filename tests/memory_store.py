@@ -257,6 +257,10 @@ class MemoryAudit:
     async def of(self, telegram_id: int) -> list[audit.Entry]:
         return [e for e in self._st.audit if e.telegram_id == telegram_id]
 
+    async def about(self, telegram_id: int) -> list[audit.Entry]:
+        return [e for e in self._st.audit if e.telegram_id != telegram_id
+                and f"person:{telegram_id}" in e.target.split()]
+
     async def purge(self, before: datetime) -> int:
         keep = [e for e in self._st.audit if e.at >= before]
         purged = len(self._st.audit) - len(keep)

@@ -85,6 +85,8 @@ class AuditRepository(Protocol):
         """All entries, also those filed under no municipality (the operator's view)."""
     async def of(self, telegram_id: int) -> list[audit.Entry]:
         """What the person did (for /mydata)."""
+    async def about(self, telegram_id: int) -> list[audit.Entry]:
+        """What others did that names the person, e.g. ended their role (for /mydata)."""
     async def purge(self, before: datetime) -> int: ...
 
 

@@ -80,6 +80,10 @@ async def export(turn: Turn) -> Outcome:
                    "municipality": e.municipality, "allowed": e.allowed,
                    "reason": e.reason.value if e.reason else None}
                   for e in await turn.uow.audit.of(person.telegram_id)],
+        # What others (a coordinator, the operator) did that names you: who is left out.
+        "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,
+                             "municipality": e.municipality, "allowed": e.allowed}
+                            for e in await turn.uow.audit.about(person.telegram_id)],
     }
     content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
     return Outcome([Reply(_("Here is everything Wegwijs stores about you."),

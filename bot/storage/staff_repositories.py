@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, time
 
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import audit
@@ -202,6 +202,18 @@ class SqlAudit:
         rows = await self._s.scalars(select(AuditRow).where(AuditRow.telegram_id == telegram_id)
                                      .order_by(AuditRow.at, AuditRow.id))
         return [_entry(r) for r in rows]
+
+    async def about(self, telegram_id: int) -> list[audit.Entry]:
+        """What others did that names the person ("person:<id>" in the target)."""
+        mark = f"person:{telegram_id}"
+        rows = await self._s.scalars(
+            select(AuditRow).where(AuditRow.target.contains(mark, autoescape=True),
+                                   or_(AuditRow.telegram_id.is_(None),
+                                       AuditRow.telegram_id != telegram_id))
+            .order_by(AuditRow.at, AuditRow.id))
+        # "person:12" must not match "person:123": the id ends at a space or the end.
+        return [_entry(r) for r in rows
+                if any(word == mark for word in r.target.split())]
 
     async def purge(self, before: datetime) -> int:
         result = await self._s.execute(delete(AuditRow).where(AuditRow.at < before)

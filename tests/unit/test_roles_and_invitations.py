@@ -5,7 +5,7 @@ audited (forged, expired, used and withdrawn codes; other municipalities; no rol
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes.clock import FixedClock
@@ -497,7 +497,7 @@ async def test_delete_erases_profile_and_invitations_but_keeps_the_audit_log(
 
 
 async def test_mydata_of_a_sleutelpersoon_holds_profile_invitation_and_audit(
-        desk: Desk) -> None:
+        desk: Desk, store: MemoryStore) -> None:
     import json
 
     code = await invite(desk)
@@ -511,6 +511,20 @@ async def test_mydata_of_a_sleutelpersoon_holds_profile_invitation_and_audit(
     assert exported["sleutelpersoon_profile"]["display_name"] == "Amal H."
     assert exported["invitations"]["used"][0]["role"] == "sleutelpersoon"
     assert [a["action"] for a in exported["audit"]] == ["invitation.open", "invitation.accept"]
+    # What others did that names them is theirs too (without who did it).
+    async with store() as uow:
+        for target in (f"role:5 person:{INVITED.telegram_id} sleutelpersoon",
+                       f"role:6 person:{INVITED.telegram_id}0 sleutelpersoon"):
+            await uow.audit.add(audit.Entry(datetime(2026, 11, 25, tzinfo=UTC),
+                                            COORDINATOR.telegram_id, audit.Act.ROLE_REVOKE,
+                                            True, target, "leiden"))
+        await uow.commit()
+    outcome = await desk.command(INVITED, "mydata")
+    [document] = [r.document for r in outcome.replies if r.document]
+    about = json.loads(document.content)["audit_about_you"]
+    assert [(a["action"], a["municipality"]) for a in about][-1:] == [("role.revoke", "leiden")]
+    assert len([a for a in about if a["action"] == "role.revoke"]) == 1
+    assert all("telegram_id" not in a and "target" not in a for a in about)
 
 
 async def test_the_retention_tick_removes_old_invitations_and_audit_entries(
