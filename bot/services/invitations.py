@@ -280,25 +280,31 @@ class InvitationService:
         await turn.uow.invitations.decline(invitation.id, turn.person.telegram_id, turn.now)
         await staff.record(turn, audit.Act.INVITATION_DECLINE, allowed=True,
                            target=target(invitation), municipality=invitation.municipality)
+        await self._tell_inviter(turn, invitation, None, accepted=False)
         turn.conversation = None
         return Outcome([Reply(turn.gettext(
             "That is fine. Nothing was granted, and this invitation can no longer be used."))])
 
-    async def _tell_inviter(self, turn: Turn, invitation: Invitation, name: str | None) -> None:
+    async def _tell_inviter(self, turn: Turn, invitation: Invitation, name: str | None, *,
+                            accepted: bool = True) -> None:
         """Through the outbox, in the inviter's language, if they use the bot."""
         inviter = await turn.uow.people.by_telegram_id(invitation.created_by)
         if inviter is None:
             return
         language = inviter.language or "en"
         gettext = turn.catalogs.translator(language).gettext
-        text = staff.fill_for(language, gettext(
-            "Your invitation was accepted by {who}: {what}."),
-            who=name or str(turn.person.telegram_id),
-            what=staff.role_in(gettext, self._knowledge, invitation.role,
-                               invitation.municipality))
+        what = staff.role_in(gettext, self._knowledge, invitation.role, invitation.municipality)
+        if accepted:
+            text = staff.fill_for(language, gettext(
+                "Your invitation was accepted by {who}: {what}."),
+                who=name or str(turn.person.telegram_id), what=what)
+        else:  # no name: they chose not to take part, and said nothing more about themselves
+            text = staff.fill_for(language, gettext(
+                "Your invitation was declined: {what}. The link no longer works; you can "
+                "make a new one with /invite."), what=what)
         await turn.uow.outbox.add(outbox.Outgoing(
             inviter.id, outbox.Kind.NOTIFICATION, outbox.Message(text),
-            f"invitation-accepted:{invitation.id}"), turn.now)
+            f"invitation-{'accepted' if accepted else 'declined'}:{invitation.id}"), turn.now)
 
     # -- helpers ------------------------------------------------------------------------
 

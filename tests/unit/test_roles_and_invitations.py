@@ -154,6 +154,9 @@ async def test_declining_grants_nothing_and_uses_up_the_link(
     declined = await desk.button(INVITED, "i:ok:no")
     assert "Nothing was granted" in text_of(declined)
     assert [g.telegram_id for g in store.state.roles] == [100, 400]
+    [told] = [e.message.message.text for e in store.state.outbox
+              if e.message.key.startswith("invitation-declined:")]
+    assert told.startswith("Your invitation was declined: sleutelpersoon in Leiden.")
     again = await desk.command(STRANGER, "start", code)
     assert "al gebruikt" in text_of(again)  # Dutch: the stranger's language
 
