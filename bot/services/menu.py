@@ -5,6 +5,7 @@ The menu lists only what exists; later features add their entries to MENU_ENTRIE
 
 from __future__ import annotations
 
+from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply, rows
 from bot.services.ports import Translator
 from bot.services.turn import Turn, button
@@ -43,8 +44,38 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# What a role adds to Telegram's command menu, in that person's chat only.
+STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.COORDINATOR: (
+        ("queue", _("Questions waiting for a person")),
+        ("invite", _("Invite a sleutelpersoon or a coordinator")),
+        ("roles", _("Roles and invitations; end a role")),
+        ("report", _("Monthly activity of the sleutelpersonen (CSV)")),
+        ("audit", _("What was done and refused")),
+    ),
+    Role.SLEUTELPERSOON: (
+        ("conversations", _("Your conversations with newcomers")),
+        ("answer", _("Send a newcomer a topic, e.g. /answer huurtoeslag")),
+        ("profile", _("Your profile, hours and pause")),
+        ("report", _("Your activity last month (CSV)")),
+    ),
+}
+
+
 def command_descriptions(tr: Translator) -> list[tuple[str, str]]:
     return [(name, tr.gettext(description)) for name, description in COMMANDS]
+
+
+def staff_command_descriptions(tr: Translator, roles: set[Role]) -> list[tuple[str, str]]:
+    """A staff member's menu: their roles' commands first, /whoami, then everyone's."""
+    found: dict[str, str] = {}
+    for role in (Role.COORDINATOR, Role.SLEUTELPERSOON):
+        for name, description in STAFF_COMMANDS[role] if role in roles else ():
+            found.setdefault(name, tr.gettext(description))
+    found.setdefault("whoami", tr.gettext(_("Your roles and commands")))
+    for name, description in command_descriptions(tr):
+        found.setdefault(name, description)
+    return list(found.items())
 
 
 def menu_reply(turn: Turn, intro: str | None = None) -> Reply:

@@ -106,3 +106,29 @@ async def test_an_invited_sleutelpersoon_gets_the_role_and_a_replayed_button_is_
     [log] = await coordinator.say("/audit")
     assert "⛔ 5002 invitation created" in seen(log)
     assert "⛔ 5003 invitation opened" in seen(log)
+
+
+async def test_staff_find_their_commands_in_telegrams_menu(api: FakeBotAPI,
+                                                           bot: RunningBot) -> None:
+    """The coordinator's chat gets /queue, /invite, ... above everyone's commands, in their
+    language; when the role ends, the menu goes back to everyone's."""
+    coordinator = Person(api, 5101, language_code="ar")
+    await coordinator.say("/start")
+    await coordinator.press("o:lang:ar")
+    await operator(bot.data_dir, "roles", "grant", "--telegram-id", "5101", "--role",
+                   "coordinator", "--municipality", "leiden")
+    assert bot.runner is not None and bot.runner.staff_menus is not None
+    assert await bot.runner.staff_menus.refresh() == 1
+    scope = {"chat_id": 5101, "type": "chat"}
+    commands = api.commands_for(scope=scope)
+    assert commands is not None
+    names = [c["command"] for c in commands]
+    assert names[:5] == ["queue", "invite", "roles", "report", "audit"]
+    assert "whoami" in names and "person" in names and "conversations" not in names
+    queue = next(c["description"] for c in commands if c["command"] == "queue")
+    assert queue == tr("ar", "Questions waiting for a person")
+    assert await bot.runner.staff_menus.refresh() == 0  # nothing changed: nothing written
+    await operator(bot.data_dir, "roles", "revoke", "--telegram-id", "5101", "--role",
+                   "coordinator", "--municipality", "leiden")
+    assert await bot.runner.staff_menus.refresh() == 1
+    assert api.commands_for(scope=scope) is None

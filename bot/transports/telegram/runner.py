@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -26,6 +27,7 @@ from bot.transports.telegram.routers.fallback import fallback_router
 from bot.transports.telegram.routers.newcomer import newcomer_router
 from bot.transports.telegram.routers.staff import staff_router
 from bot.transports.telegram.sender import Sender, Unreachable
+from bot.transports.telegram.staff_menus import StaffMenus
 
 log = logging.getLogger(__name__)
 # Updates handled at once. Beyond it aiogram stops fetching until a slot is free, so a
@@ -80,6 +82,7 @@ class TelegramRunner:
         self._limiter = limiter or SendLimiter(global_rate=settings.send_rate)
         self._make_sender = make_sender  # bench/taps.py measures the old way against the new
         self.app: App | None = None  # while running: what tests drive ticks through
+        self.staff_menus: StaffMenus | None = None
 
     async def run(self, *, handle_signals: bool = True) -> None:
         settings = self.settings
@@ -97,13 +100,20 @@ class TelegramRunner:
                         await publish_profile(bot, app)
                     except TelegramAPIError as exc:  # cosmetic: never a reason not to serve
                         log.warning("could not publish commands and description: %s", exc)
-                    await bot.delete_webhook(drop_pending_updates=False)
-                    await self.dispatcher.start_polling(
-                        bot, handle_signals=handle_signals, close_bot_session=True,
-                        allowed_updates=["message", "callback_query", "my_chat_member"],
-                        tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
-                        desk=app.desk, sender=sender,
-                        reachability=app.reachability)
+                    self.staff_menus = StaffMenus(bot, app.uow, app.catalogs)
+                    menus = asyncio.create_task(self.staff_menus.run(settings.tick_seconds),
+                                                name="staff-menus")
+                    try:
+                        await bot.delete_webhook(drop_pending_updates=False)
+                        await self.dispatcher.start_polling(
+                            bot, handle_signals=handle_signals, close_bot_session=True,
+                            allowed_updates=["message", "callback_query", "my_chat_member"],
+                            tasks_concurrency_limit=MAX_CONCURRENT_UPDATES,
+                            desk=app.desk, sender=sender,
+                            reachability=app.reachability)
+                    finally:
+                        menus.cancel()
+                        await asyncio.gather(menus, return_exceptions=True)
             finally:
                 await sender.close()  # keyboards still waiting to be retired keep their buttons
                 await bot.session.close()
