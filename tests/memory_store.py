@@ -410,6 +410,16 @@ class NoHandoffs:
         raise NotImplementedError(f"the memory store has no handoffs ({name})")
 
 
+class NoCheckins:
+    """The memory store keeps no check-in plans (their tests run on SQLite and PostgreSQL)."""
+
+    async def of(self, person_id: int) -> list[object]:
+        return []
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(f"the memory store has no check-in plans ({name})")
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -426,6 +436,7 @@ class MemoryUnitOfWork:
         self.profiles = MemoryProfiles(self._work)
         self.audit = MemoryAudit(self._work)
         self.handoffs = NoHandoffs()
+        self.checkins = NoCheckins()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -199,3 +199,29 @@ def window_passed(months: Sequence[int], due: datetime, now: datetime,
         if span.start <= due < span.end:
             return now >= span.end
     return True  # planned outside any window of these months: never send it
+
+
+# -- stored plans --------------------------------------------------------------------------
+
+
+class Status(StrEnum):
+    PLANNED = "planned"
+    SENT = "sent"
+    SKIPPED = "skipped"  # re-planned away, or collapsed after downtime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored plan row: a step of one person's schedule and what became of it."""
+
+    id: int
+    person_id: int
+    step: str
+    kind: Kind
+    status: Status
+    due: datetime  # UTC
+    sent_at: datetime | None = None
+    reminded_at: datetime | None = None
+    answered_at: datetime | None = None
+    answer: str | None = None
+    area: str | None = None

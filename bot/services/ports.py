@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.domain import audit, handoff, outbox
+from bot.domain import audit, checkins, handoff, outbox
 from bot.domain.invitation import Invitation
 from bot.domain.person import Person, RoleGrant
 from bot.domain.questions import Conversation
@@ -151,6 +151,15 @@ class HandoffRepository(Protocol):
     async def purge_content(self, ended_before: datetime) -> int: ...
 
 
+class CheckinRepository(Protocol):
+    async def of(self, person_id: int) -> list[checkins.Entry]: ...
+    async def done_steps(self, person_id: int) -> frozenset[str]: ...
+    async def replace_plan(self, person_id: int,
+                           planned: Sequence[checkins.Planned]) -> None: ...
+    async def claim_due(self, now: datetime, limit: int) -> list[checkins.Entry]: ...
+    async def mark(self, row_id: int, status: checkins.Status, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories never commit; the service that opened it does."""
 
@@ -171,6 +180,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepository: ...
     @property
     def handoffs(self) -> HandoffRepository: ...
+    @property
+    def checkins(self) -> CheckinRepository: ...
 
     async def commit(self) -> None: ...
     async def __aenter__(self) -> Self: ...

@@ -80,6 +80,10 @@ async def export(turn: Turn) -> Outcome:
                    "municipality": e.municipality, "allowed": e.allowed,
                    "reason": e.reason.value if e.reason else None}
                   for e in await turn.uow.audit.of(person.telegram_id)],
+        # Messages planned after your begeleiding ends, and your answers to them.
+        "check_ins": [{"step": e.step, "status": e.status.value, "due": _iso(e.due),
+                       "sent_at": _iso(e.sent_at), "answer": e.answer, "area": e.area}
+                      for e in await turn.uow.checkins.of(person.id)],
         # What others (a coordinator, the operator) did that names you: who is left out.
         "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,
                              "municipality": e.municipality, "allowed": e.allowed}

@@ -225,3 +225,28 @@ class HelperStateRow(Base):
     focus_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id", ondelete="SET NULL"))
     header_id: Mapped[int | None] = mapped_column(
         ForeignKey("handoffs.id", ondelete="SET NULL"))
+
+
+class CheckinPlanRow(Base):
+    """One planned message after begeleiding (bot.domain.checkins): a row per person and
+    step, due at `due_at`; the tick claims due rows (a lease, as the outbox does) and
+    renders them into the outbox. Goes with the person."""
+
+    __tablename__ = "checkin_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    step: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12))  # planned, sent, skipped
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answer: Mapped[str | None] = mapped_column(String(12))  # good, difficult, help
+    area: Mapped[str | None] = mapped_column(String(24))  # letters and money, health, ...
+
+    __table_args__ = (UniqueConstraint("person_id", "step"),
+                      Index("ix_checkin_plans_status_due_at", "status", "due_at"))

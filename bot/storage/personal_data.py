@@ -99,6 +99,10 @@ DECLARATIONS: tuple[Declaration, ...] = (
     # the role, so it goes with /delete or when the role ends.
     Personal("helper_state", "telegram_id", PersonKey.TELEGRAM_ID, "relay_focus",
              Retention.UNTIL_REVOKED),
+    # The messages planned after begeleiding (check-ins, issue 9): step, due time, and
+    # the answer given; goes with the person.
+    Personal("checkin_plans", "person_id", PersonKey.PEOPLE_ID, "check_ins",
+             Retention.WITH_PERSON),
     # Who changed roles and invitations, and which staff actions were refused: ids only.
     # Kept audit.RETENTION (180 days), then removed by the retention tick.
     Personal("audit_log", "telegram_id", PersonKey.TELEGRAM_ID, "audit",

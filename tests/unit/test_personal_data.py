@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
 from bot.content.search import SearchIndex
-from bot.domain import handoff, outbox
+from bot.domain import checkins, handoff, outbox
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.services.chat import ChatService
@@ -170,6 +170,9 @@ async def seed(desk: Desk, roles: RolesService, caller: Caller, database: Databa
                                                  caller.chat_id, 1), handoff.Media.TEXT,
                                  datetime.now(UTC))
         await uow.handoffs.set_focus(caller.telegram_id, focus=question.id, header=question.id)
+        # checkin_plans: the messages planned after their begeleiding ends
+        await uow.checkins.replace_plan(person_id, checkins.plan(
+            date(2027, 6, 1), ZoneInfo("Europe/Amsterdam")))
         await uow.commit()
 
 
