@@ -82,9 +82,9 @@ def new_pseudonym() -> str:
     return "".join(secrets.choice(PSEUDONYM_ALPHABET) for _ in range(PSEUDONYM_LENGTH))
 
 
-def summary(text: str | None, media: Media) -> str:
+def summary(text: str | None) -> str:
     """The first message as the request to claim shows it: the text (or caption), cut at a
-    word; a voice note or photo is only named (the claimer receives it after claiming)."""
+    word. Voice notes and photos are not in it: the claimer receives them after claiming."""
     text = " ".join((text or "").split())
     if len(text) > SUMMARY_LENGTH:
         text = text[:SUMMARY_LENGTH].rsplit(" ", 1)[0] + " …"

@@ -128,7 +128,7 @@ class AskPerson:
             status=h.Status.WAITING, created_at=turn.now,
             source=h.Source(conv.data.get("source", h.Source.COMMAND.value)),
             topic=conv.data.get("topic") or None, path=conv.data.get("path", ""),
-            summary=h.summary(posted.text, media), first_media=media))
+            summary=h.summary(posted.text), first_media=media))
         turn.conversation = None
         held = await self._keep(turn, handoff, posted, media)
         decision = await self._router.route(turn.uow, handoff, turn.now, urgent=urgent,

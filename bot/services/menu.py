@@ -5,9 +5,10 @@ The menu lists only what exists; later features add their entries to MENU_ENTRIE
 
 from __future__ import annotations
 
+from bot.domain import languages
 from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply, rows
-from bot.services.ports import Translator
+from bot.services.ports import Translator, UnitOfWorkFactory
 from bot.services.turn import Turn, button
 
 
@@ -64,6 +65,25 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
 
 def command_descriptions(tr: Translator) -> list[tuple[str, str]]:
     return [(name, tr.gettext(description)) for name, description in COMMANDS]
+
+
+StaffMenu = tuple[str, frozenset[Role]]  # the language it is in, the roles it is for
+
+
+async def staff_menus(uow_factory: UnitOfWorkFactory) -> dict[int, StaffMenu]:
+    """Which chats get a staff command menu: chat -> (language, roles). Someone with a role
+    who never opened the bot has no chat yet and gets none."""
+    async with uow_factory() as uow:
+        roles: dict[int, set[Role]] = {}
+        for grant in await uow.roles.all():
+            roles.setdefault(grant.telegram_id, set()).add(grant.role)
+        menus: dict[int, StaffMenu] = {}
+        for telegram_id, held in roles.items():
+            person = await uow.people.by_telegram_id(telegram_id)
+            if person is not None:
+                menus[person.chat_id] = (person.language or languages.DEFAULT,
+                                         frozenset(held))
+    return menus
 
 
 def staff_command_descriptions(tr: Translator, roles: set[Role]) -> list[tuple[str, str]]:

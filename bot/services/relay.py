@@ -12,20 +12,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.content import contexts
 from bot.content.knowledge import Knowledge
 from bot.content.search import SearchIndex
 from bot.domain import actions, audit, routing
 from bot.domain import handoff as h
-from bot.domain.incoming import Caller, Posted
+from bot.domain.incoming import Posted
 from bot.domain.person import Person, Role
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
-from bot.services import relay_copy, staff
+from bot.services import quick_answers, relay_copy, staff
 from bot.services.handoff import SCOPE as NEWCOMER_SCOPE
 from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router
 from bot.services.topics import Topics
 from bot.services.turn import Turn, button
-from bot.services.turns import for_reader
 
 
 def _(message: str) -> str:
@@ -39,7 +37,6 @@ RELEASED = _("Your question goes to another sleutelpersoon. You will get a messa
              "someone takes it.")
 # A transferred question waits this long for the colleague asked, then routing goes on.
 TRANSFER_PATIENCE = timedelta(hours=1)
-QUICK_ANSWERS = 5
 RESULTS: dict[str, h.Result] = {"answered": h.Result.ANSWERED, "referred": h.Result.REFERRED,
                                 "follow": h.Result.FOLLOW_UP}
 
@@ -48,9 +45,7 @@ class Relay:
     def __init__(self, router: Router, knowledge: Knowledge, search: SearchIndex,
                  topics: Topics) -> None:
         self._router = router
-        self._knowledge = knowledge
-        self._search = search
-        self._topics = topics
+        self._answers = quick_answers.QuickAnswers(knowledge, search, topics)
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -59,7 +54,7 @@ class Relay:
             return await staff.refuse(turn, audit.Act.HANDOFF_MESSAGE, audit.Reason.NO_ROLE,
                                       staff.no_role(turn, Role.SLEUTELPERSOON))
         if name == "answer":
-            return await self._quick_search(turn, args)
+            return await self._answers.search(turn, args)
         return await self.conversations(turn)
 
     async def on_button(self, turn: Turn, data: str) -> Outcome:
@@ -74,8 +69,9 @@ class Relay:
                                       staff.no_role(turn, Role.SLEUTELPERSOON),
                                       target=_target(handoff) if handoff else "",
                                       municipality=handoff.municipality if handoff else None)
-        if action.name in ("qf", "qg", "qo"):
-            return await self._quick_send(turn, action.name, action.value)
+        if action.name in quick_answers.KINDS:
+            sent = await self._answers.send(turn, action.name, action.value)
+            return sent or await self._forged(turn, data)
         if action.name == "list" and not action.value:
             return await self.on_command(turn, "conversations")
         if handoff is None:
@@ -165,7 +161,7 @@ class Relay:
         await relay_copy.say(turn.uow, turn.person, self._card(turn, handoff),
                              f"handoff:{handoff.id}:claimed-card", turn.now,
                              self._conversation_keyboard(turn, handoff))
-        await relay_copy.copy_waiting(turn.uow, self._router, handoff, turn.person, turn.now)
+        await relay_copy.copy_waiting(turn.uow, handoff, turn.person, turn.now)
         await self._tell_newcomer(turn, handoff, profile.display_name, CLAIMED, "claimed")
         return Outcome(notice=_("✅ The question is yours."))
 
@@ -368,70 +364,6 @@ class Relay:
         if len(helping) == 1:
             return helping[0]
         return by_id.get(focus or 0)
-
-    # -- quick answers -------------------------------------------------------------------
-
-    async def _quick_search(self, turn: Turn, words: str) -> Outcome:
-        _ = turn.gettext
-        target = await self._focused(turn)
-        if target is None:
-            return Outcome([Reply(_("Choose a conversation first with /conversations."))])
-        if not words.strip():
-            return Outcome([Reply(_("Write what to look for after /answer, for example: "
-                                    "/answer huurtoeslag"))])
-        hits = self._search.search(words, turn.language, target.municipality,
-                                   limit=QUICK_ANSWERS)
-        if not hits:
-            return Outcome([Reply(_("Nothing found. Try other words."))])
-        names = {"flow": "qf", "glossary": "qg", "organisation": "qo"}
-        icons = {"flow": "📚 ", "glossary": "📖 ", "organisation": "🤝 "}
-        keyboard = tuple((button(icons[hit.kind] + self._search.label(hit, turn.language),
-                                 HELPER_SCOPE, names[hit.kind], hit.id),) for hit in hits)
-        return Outcome([Reply(turn.fill(_("Send one of these to Newcomer {name}, in their "
-                                          "language:"), name=target.label()), keyboard)])
-
-    async def _quick_send(self, turn: Turn, kind: str, item: str) -> Outcome:
-        _ = turn.gettext
-        target = await self._focused(turn)
-        if target is None:
-            return Outcome([Reply(_("Choose a conversation first with /conversations."))])
-        newcomer = await self._newcomer(turn, target)
-        if newcomer is None:
-            return await self._gone(turn)
-        theirs = Turn(turn.uow, turn.catalogs, Caller(newcomer.telegram_id, newcomer.chat_id),
-                      newcomer, None, turn.now, turn.today)
-        reply = self._rendered(theirs, kind, item)
-        if reply is None:
-            return await self._forged(turn, f"{HELPER_SCOPE}:{kind}:{item}")
-        profile = await turn.uow.profiles.get(turn.person.telegram_id)
-        sender = theirs.fill(theirs.gettext("From {name}:"),
-                             name=profile.display_name if profile else "")
-        await relay_copy.say(turn.uow, newcomer, f"{sender}\n{reply.text}",
-                             f"handoff:{target.id}:quick:{kind}:{item}:{turn.now.isoformat()}",
-                             turn.now, reply.keyboard)
-        return Outcome([Reply(turn.fill(_("Sent to Newcomer {name}."), name=target.label()))],
-                       notice=_("Sent"))
-
-    def _rendered(self, theirs: Turn, kind: str, item: str) -> Reply | None:
-        """A topic, word or organisation in the newcomer's language (RTL made safe)."""
-        reply: Reply | None = None
-        if kind == "qf" and (flow := self._topics.flows.get(item)) is not None:
-            title = self._topics.title(theirs, flow)
-            summary = theirs.tr.pgettext(contexts.flow_summary(flow.id), flow.summary)
-            reply = Reply(f"📚 <b>{theirs.value(title)}</b>\n{theirs.value(summary)}",
-                          ((button(theirs.gettext("📚 Read more"), "t", flow.id),),))
-        elif kind == "qg" and (term := self._knowledge.term(item)) is not None:
-            reply = self._topics.term_reply(theirs, term)
-        elif kind == "qo" and (org := self._knowledge.organisation(item)) is not None:
-            reply = Reply(self._topics.organisation_text(theirs, org))
-        if reply is None:
-            return None
-        return for_reader(theirs.language, Outcome([reply])).replies[0]
-
-    async def _focused(self, turn: Turn) -> h.Handoff | None:
-        mine = await turn.uow.handoffs.claimed_by(turn.person.telegram_id)
-        focus, _shown = await turn.uow.handoffs.focus(turn.person.telegram_id)
-        return next((x for x in mine if x.id == focus), mine[0] if len(mine) == 1 else None)
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ async def from_helper(turn: Turn, handoff: h.Handoff, message_id: int, media: h.
     return True
 
 
-async def copy_waiting(uow: UnitOfWork, router: Router, handoff: h.Handoff, helper: Person,
+async def copy_waiting(uow: UnitOfWork, handoff: h.Handoff, helper: Person,
                        now: datetime) -> int:
     """At claim: everything the newcomer wrote so far, in order, to the claimer."""
     waiting = await uow.handoffs.not_copied(handoff.id)
@@ -62,10 +62,10 @@ async def copy_waiting(uow: UnitOfWork, router: Router, handoff: h.Handoff, help
 
 
 async def header(uow: UnitOfWork, router: Router, handoff: h.Handoff, helper: Person,
-                 now: datetime, key: str, *, force: bool = False) -> None:
+                 now: datetime, key: str) -> None:
     """'💬 Newcomer A7F3 · Tigrinya · Leiden' before a message from another conversation."""
     _focus, shown = await uow.handoffs.focus(helper.telegram_id)
-    if shown == handoff.id and not force:
+    if shown == handoff.id:
         return
     reader = Reader(router.catalogs, helper.language)
     await say(uow, helper, "💬 " + router.about(reader, handoff), f"relay-header:{key}", now)
@@ -80,38 +80,40 @@ async def say(uow: UnitOfWork, to: Person, text: str, key: str, now: datetime,
                                          outbox.Message(text, keyboard), key), now)
 
 
+def _(message: str) -> str:
+    """Mark a string for extraction; it is translated for the reader where it is sent."""
+    return message
+
+
 async def alert_helper(turn: Turn, router: Router, handoff: h.Handoff) -> None:
-    helper = await turn.uow.people.by_telegram_id(handoff.helper_id or 0)
-    if helper is None:
-        return
-    reader = Reader(router.catalogs, helper.language)
-    text = reader.fill(reader.gettext(
+    await _tell_helper(turn, router, handoff, _(
         "⚠️ The last message of Newcomer {name} may be about an emergency. They were shown "
-        "112 and the huisartsenpost."), name=handoff.label())
-    await say(turn.uow, helper, text, f"relay-alert:{handoff.id}:{turn.now.isoformat()}",
-              turn.now)
+        "112 and the huisartsenpost."), f"relay-alert:{handoff.id}:{turn.now.isoformat()}",
+        name=handoff.label())
 
 
 async def tell_helper_ended(turn: Turn, router: Router, handoff: h.Handoff) -> None:
     """Neutral: the newcomer closed it, or deleted their data; no reason is given."""
-    helper = await turn.uow.people.by_telegram_id(handoff.helper_id or 0)
-    if helper is None:
-        return
-    reader = Reader(router.catalogs, helper.language)
-    text = reader.fill(reader.gettext(
+    await _tell_helper(turn, router, handoff, _(
         "Newcomer {name} ended the conversation. Thank you for your help."),
-        name=handoff.label())
-    await say(turn.uow, helper, text, f"relay-ended:{handoff.id}", turn.now)
+        f"relay-ended:{handoff.id}", name=handoff.label())
 
 
 async def tell_helper_name(turn: Turn, router: Router, handoff: h.Handoff, code: str) -> None:
+    await _tell_helper(turn, router, handoff, _(
+        "Newcomer {code} shared their first name: {name}."), f"relay-name:{handoff.id}",
+        code=code, name=handoff.shared_name or "")
+
+
+async def _tell_helper(turn: Turn, router: Router, handoff: h.Handoff, template: str,
+                       key: str, **values: str) -> None:
+    """A note to the conversation's sleutelpersoon, in their language, in its order."""
     helper = await turn.uow.people.by_telegram_id(handoff.helper_id or 0)
     if helper is None:
         return
     reader = Reader(router.catalogs, helper.language)
-    text = reader.fill(reader.gettext("Newcomer {code} shared their first name: {name}."),
-                       code=code, name=handoff.shared_name or "")
-    await say(turn.uow, helper, text, f"relay-name:{handoff.id}", turn.now)
+    await say(turn.uow, helper, reader.fill(reader.gettext(template), **values), key,
+              turn.now)
 
 
 async def _counterpart(uow: UnitOfWork, handoff: h.Handoff, chat_id: int,

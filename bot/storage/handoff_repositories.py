@@ -179,14 +179,6 @@ class SqlHandoffs:
             .order_by(HandoffRow.created_at))
         return [_handoff(r) for r in rows]
 
-    async def between(self, start: datetime, end: datetime,
-                      municipalities: list[str]) -> list[h.Handoff]:
-        """Every question created in [start, end) in these municipalities (for reports)."""
-        rows = await self._s.scalars(select(HandoffRow).where(
-            HandoffRow.municipality.in_(municipalities), HandoffRow.created_at >= start,
-            HandoffRow.created_at < end).order_by(HandoffRow.id))
-        return [_handoff(r) for r in rows]
-
     async def claimed_between(self, start: datetime, end: datetime,
                               municipalities: list[str]) -> list[h.Handoff]:
         """Questions claimed in [start, end) in these municipalities (activity reports)."""

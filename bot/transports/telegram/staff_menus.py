@@ -1,9 +1,11 @@
 """Telegram's command menu for staff: in the chat of each coordinator and sleutelpersoon,
 their role's commands (/queue, /conversations, ...) above everyone's, in their language.
 
-Roles change in the bot (an invitation accepted, a role ended) and on the command line, so
-the menus are brought up to date at start and then every tick: only chats whose roles or
-language changed are written. A menu is cosmetic: a failure is logged, never raised.
+Who gets which menu is the service's answer (bot.services.menu.staff_menus); this adapter
+writes it to Telegram. Roles change in the bot (an invitation accepted, a role ended) and on
+the command line, so the menus are brought up to date at start and then every tick: only
+chats whose roles or language changed are written. A menu is cosmetic: a failure is logged,
+never raised.
 """
 
 from __future__ import annotations
@@ -16,13 +18,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat
 
-from bot.domain import languages
-from bot.domain.person import Role
 from bot.services import menu
 from bot.services.ports import Catalogs, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-Signature = tuple[str, frozenset[Role]]
 
 
 class StaffMenus:
@@ -30,11 +29,11 @@ class StaffMenus:
         self._bot = bot
         self._uow = uow
         self._catalogs = catalogs
-        self._published: dict[int, Signature] = {}  # chat -> what its menu shows
+        self._published: dict[int, menu.StaffMenu] = {}  # chat -> what its menu shows
 
     async def refresh(self) -> int:
         """Write the menus that changed; returns how many chats were written."""
-        wanted = await self._wanted()
+        wanted = await menu.staff_menus(self._uow)
         written = 0
         for chat_id, (language, roles) in wanted.items():
             if self._published.get(chat_id) == (language, roles):
@@ -60,19 +59,6 @@ class StaffMenus:
             except Exception:  # the database went away a moment: try at the next tick
                 log.exception("staff menus: refreshing failed")
             await asyncio.sleep(every)
-
-    async def _wanted(self) -> dict[int, Signature]:
-        async with self._uow() as uow:
-            roles: dict[int, set[Role]] = {}
-            for grant in await uow.roles.all():
-                roles.setdefault(grant.telegram_id, set()).add(grant.role)
-            wanted: dict[int, Signature] = {}
-            for telegram_id, held in roles.items():
-                person = await uow.people.by_telegram_id(telegram_id)
-                if person is not None:  # has opened the bot: their chat exists
-                    wanted[person.chat_id] = (person.language or languages.DEFAULT,
-                                              frozenset(held))
-        return wanted
 
     @staticmethod
     async def _call(request: Awaitable[object]) -> bool:
