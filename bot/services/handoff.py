@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.content.knowledge import OTHER_MUNICIPALITY
 from bot.domain import handoff as h
+from bot.domain import routing
 from bot.domain.incoming import Posted
 from bot.domain.questions import Conversation
 from bot.domain.replies import Keyboard, Outcome, Reply
@@ -48,9 +49,11 @@ class AskPerson:
         if existing is not None:
             return self.status(turn, existing)
         _ = turn.gettext
-        if turn.person.municipality in (None, OTHER_MUNICIPALITY):
-            # Sleutelpersonen help in the municipalities that take part; say so, never
-            # let a question wait for nobody.
+        municipality, language = turn.person.municipality, turn.person.language
+        if municipality in (None, OTHER_MUNICIPALITY) or language is None \
+                or not await self._router.reachable(turn.uow, municipality, language):
+            # Sleutelpersonen help where Wegwijs takes part; say so, never let a question
+            # wait for nobody.
             return Outcome([Reply(_("Asking a person works in the municipalities that take "
                                     "part in Wegwijs. In your municipality, ask the "
                                     "municipality (gemeente) or your begeleider; the topics "
@@ -133,8 +136,12 @@ class AskPerson:
         held = await self._keep(turn, handoff, posted, media)
         decision = await self._router.route(turn.uow, handoff, turn.now, urgent=urgent,
                                             told=True)
+        coordinators = routing.Action.NOTIFY_COORDINATORS in decision.actions \
+            and await self._router.has_coordinators(turn.uow, handoff.municipality)
+        # "We asked the coordinators" only when they were; else someone who fits is full
+        # and is asked when a place frees (the routing looks again).
         status = self.status(turn, handoff, waiting_for_anyone=bool(
-            decision.eligible or decision.opening))
+            decision.eligible or decision.opening) or not coordinators)
         return Outcome(held + status.replies)
 
     async def _add(self, turn: Turn, handoff: h.Handoff, posted: Posted,

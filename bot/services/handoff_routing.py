@@ -11,7 +11,7 @@ is due), with one indexed query: never a job per question.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.content import contexts
 from bot.content.knowledge import Knowledge
@@ -26,6 +26,7 @@ from bot.services.profile_questions import language_name
 log = logging.getLogger(__name__)
 HELPER_SCOPE = "r"  # sleutelpersoon buttons of the handoff (bot.services.relay)
 TICK_BATCH = 20
+RECHECK = timedelta(minutes=30)  # a waiting question with nothing planned is looked at again
 MEDIA_ICONS: dict[h.Media, str] = {
     h.Media.PHOTO: "📷", h.Media.DOCUMENT: "📄", h.Media.VOICE: "🎤", h.Media.AUDIO: "🎵",
     h.Media.VIDEO: "🎬", h.Media.VIDEO_NOTE: "🎬", h.Media.STICKER: "🙂", h.Media.OTHER: "📎",
@@ -72,6 +73,20 @@ class Router:
         loads = await uow.handoffs.loads([p.telegram_id for p in profiles])
         return [routing.Candidate(p, loads.get(p.telegram_id, routing.Load())) for p in profiles]
 
+    async def reachable(self, uow: UnitOfWork, municipality: str, language: str) -> bool:
+        """Whether a question in `language` can reach anyone here: a sleutelpersoon who
+        speaks it and is not paused, or a coordinator (who is told and can find someone)."""
+        grants = await uow.roles.in_municipality(municipality)
+        if any(g.role is Role.COORDINATOR for g in grants):
+            return True
+        holders = {g.telegram_id for g in grants if g.role is Role.SLEUTELPERSOON}
+        return any(p.telegram_id in holders and language in p.languages and not p.paused
+                   for p in await uow.profiles.serving(municipality))
+
+    async def has_coordinators(self, uow: UnitOfWork, municipality: str) -> bool:
+        return any(g.role is Role.COORDINATOR
+                   for g in await uow.roles.in_municipality(municipality))
+
     async def route(self, uow: UnitOfWork, handoff: h.Handoff, now: datetime, *,
                     urgent: bool = False, told: bool = False) -> routing.Decision:
         """Decide and act for a waiting question. `told`: the newcomer just read an honest
@@ -87,7 +102,9 @@ class Router:
         if routing.Action.TELL_NEWCOMER in decision.actions and not told:
             await self._tell_newcomer_slow(uow, handoff, now)
         handoff.progress = handoff.progress.after(decision)
-        handoff.wake_at = decision.wake_at
+        # Nothing planned (everyone who fits is full, or nobody fits yet): look again now
+        # and then, so a freed place or a newly invited sleutelpersoon is asked too.
+        handoff.wake_at = decision.wake_at or now + RECHECK
         await uow.handoffs.save_routing(handoff)
         return decision
 

@@ -524,6 +524,7 @@ async def test_delete_during_a_conversation_ends_it_neutrally_and_leaves_no_trac
 ])
 async def test_an_emergency_question_is_answered_with_112_first(
         api: FakeBotAPI, bot: RunningBot, language: str, message: str) -> None:
+    await appoint(api, bot, 6500, "leiden")  # someone the question can reach
     newcomer = await newcomer_of(api, 6501, language)
     _id, _message_id, [first, status] = await ask(newcomer, message, replies=2)
     assert seen(first) == tr(language, EMERGENCY) and "112" in seen(first)

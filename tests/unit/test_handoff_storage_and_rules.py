@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ from bot.domain.sleutelpersoon import Profile, Window
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
 from bot.services.handoff import purge_content
+from bot.services.handoff_routing import RECHECK
 from bot.services.roles import end_role
 from bot.storage.database import Database
 
@@ -534,3 +536,46 @@ async def test_ending_a_sleutelpersoons_role_hands_their_conversations_back(
     assert waiting.status is h.Status.WAITING and waiting.wake_at == clock.now
     assert await desk.chat.router.tick(db.uow, clock.now) == 1
     assert f"r:claim:{question.id}" in buttons(await rows(db), BERHE.chat_id)
+
+
+async def test_nobody_to_reach_is_said_before_anyone_writes_a_question(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], catalogs: BabelCatalogs
+        ) -> None:
+    db, _other = two
+    desk, _second = desks
+    await staff(db, desk, AMAL, languages=frozenset({"ar"}))  # speaks Arabic only
+    await onboard(desk, NEWCOMER)  # Tigrinya, and no coordinator in Leiden
+    answer = await desk.command(NEWCOMER, "person")
+    assert answer.replies[0].text == catalogs.translator("ti").gettext(
+        "Asking a person works in the municipalities that take part in Wegwijs. In your "
+        "municipality, ask the municipality (gemeente) or your begeleider; the topics list "
+        "free help that works everywhere.")
+    async with db.uow() as uow:
+        person = await uow.people.by_telegram_id(NEWCOMER.telegram_id)
+        assert person is not None and await uow.handoffs.of_newcomer(person.id) == []
+
+
+async def test_a_question_waiting_for_a_full_sleutelpersoon_is_looked_at_again(
+        two: tuple[Database, Database], desks: tuple[Desk, Desk], clock: FixedClock) -> None:
+    db, _other = two
+    desk, _second = desks
+    first = await amal_takes_a_question(db, desk)
+    async with db.uow() as uow:  # Amal takes one conversation at a time, and has one
+        profile = await uow.profiles.get(AMAL.telegram_id)
+        assert profile is not None
+        await uow.profiles.put(replace(profile, capacity=1), clock.now)
+        await uow.commit()
+    other = Caller(11, 11, "ti")
+    await onboard(desk, other)
+    await desk.command(other, "person")
+    await desk.post(other, Posted(200, "ሕቶ"))
+    async with db.uow() as uow:
+        person = await uow.people.by_telegram_id(other.telegram_id)
+        assert person is not None
+        [waiting] = await uow.handoffs.of_newcomer(person.id)
+    assert waiting.wake_at == clock.now + RECHECK  # nobody free, nothing planned: look again
+    await rows(db)
+    await desk.button(AMAL, f"r:done:{first.id}-answered")  # a place frees
+    clock.now += RECHECK
+    assert await desk.chat.router.tick(db.uow, clock.now) == 1
+    assert f"r:claim:{waiting.id}" in buttons(await rows(db), AMAL.chat_id)
