@@ -11,10 +11,12 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
 from bot.content.search import SearchIndex
+from bot.scheduling import ticks
 from bot.scheduling.ticks import start_scheduler
 from bot.services.chat import ChatService, utc_now
 from bot.services.desk import Desk
 from bot.services.outbox import Drainer, OutboxTransport
+from bot.services.ports import Clock
 from bot.services.reachability import Reachability
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -31,18 +33,19 @@ class App:
     chat: ChatService
     reachability: Reachability
     desk: Desk  # where every update enters (bot.services.desk)
+    clock: Clock  # what every part reads as now (a console can move it: --clock)
 
     @asynccontextmanager
     async def background(self, transport: OutboxTransport) -> AsyncIterator[Drainer]:
         """What runs beside the conversations, for every transport: the outbox drainer
         (delivering through `transport`) and the scheduler's ticks."""
         settings = self.settings
-        drainer = Drainer(self.uow, transport, utc_now, settings.zone, settings.quiet,
+        drainer = Drainer(self.uow, transport, self.clock, settings.zone, settings.quiet,
                           idle_seconds=settings.tick_seconds)
         stop_listening = self.uow.on_outbox_commit(drainer.wake)
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
         scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
-                                    self.desk.reports)
+                                    self.desk.reports, self.chat.checkins, self.clock)
         try:
             yield drainer
         finally:
@@ -53,8 +56,16 @@ class App:
                 await task
 
 
+    async def catch_up(self) -> None:
+        """Run the ticks once now, as the scheduler would (the console after /clock)."""
+        await ticks.checkin_tick(self.chat.checkins, self.uow, self.clock)
+        await ticks.handoff_tick(self.chat.router, self.uow, self.clock)
+        await ticks.staff_tick(self.desk.reports, self.uow, self.settings.one_to_one_weeks,
+                               self.clock)
+
+
 @asynccontextmanager
-async def build_app(settings: Settings) -> AsyncIterator[App]:
+async def build_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterator[App]:
     """Load and validate content, migrate the database, wire the services."""
     catalogs = BabelCatalogs.load(settings.locales_dir)
     knowledge = Knowledge.load(settings.knowledge_dir)
@@ -64,9 +75,9 @@ async def build_app(settings: Settings) -> AsyncIterator[App]:
         await database.migrate()
         uow = database.uow
         search = SearchIndex.build(flows, knowledge, catalogs)
-        chat = ChatService(uow, catalogs, knowledge, flows, search, utc_now, settings.zone,
+        chat = ChatService(uow, catalogs, knowledge, flows, search, clock, settings.zone,
                            settings.routing)
-        yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, utc_now),
-                  Desk(chat, knowledge))
+        yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, clock),
+                  Desk(chat, knowledge), clock)
     finally:
         await database.dispose()

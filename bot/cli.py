@@ -82,19 +82,32 @@ def run() -> None:
     _refusing_invalid_content(lambda: asyncio.run(run_polling(settings)))
 
 
+ClockOption = Annotated[str | None, typer.Option(
+    help="Start on this day (YYYY-MM-DD, noon local time) to try check-ins; /clock +7d "
+         "moves on.")]
+
+
 @app.command()
 def chat(lang: LangOption = None, municipality: MunicipalityOption = None,
-         user_id: UserIdOption = 1) -> None:
+         user_id: UserIdOption = 1, clock: ClockOption = None) -> None:
     """Chat with the bot in this terminal: no token or network needed."""
     if lang is not None and lang not in languages.CODES:
         raise typer.BadParameter(f"choose one of {', '.join(sorted(languages.CODES))}",
                                  param_hint="--lang")
     settings = _settings()
     from bot.app import build_app
-    from bot.transports.console.chat import run_console
+    from bot.services.clock import MovableClock
+    from bot.transports.console.chat import moved_to, run_console
+
+    moving = MovableClock()
+    if clock is not None:
+        start = moved_to(clock, moving(), settings.zone)
+        if start is None or clock.startswith("+"):
+            raise typer.BadParameter("a day: YYYY-MM-DD", param_hint="--clock")
+        moving.move_to(start)
 
     async def _go() -> None:
-        async with build_app(settings) as built:
+        async with build_app(settings, moving) as built:
             if municipality and municipality not in built.knowledge.municipality_ids():
                 raise typer.BadParameter(
                     f"choose one of {', '.join(sorted(built.knowledge.municipality_ids()))}",

@@ -416,6 +416,12 @@ class NoCheckins:
     async def of(self, person_id: int) -> list[object]:
         return []
 
+    async def done_steps(self, person_id: int) -> frozenset[str]:
+        return frozenset()
+
+    async def replace_plan(self, person_id: int, planned: object) -> None:
+        return None  # a plan is written on every begeleiding answer: nothing to keep here
+
     def __getattr__(self, name: str) -> object:
         raise NotImplementedError(f"the memory store has no check-in plans ({name})")
 
@@ -437,6 +443,7 @@ class MemoryUnitOfWork:
         self.audit = MemoryAudit(self._work)
         self.handoffs = NoHandoffs()
         self.checkins = NoCheckins()
+        self.seasons = NoCheckins()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

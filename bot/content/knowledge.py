@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 from bot.content.schema import (
     Calendar,
     Category,
+    CheckinSchedule,
     EmergencySignals,
     Fact,
     Facts,
@@ -24,6 +25,7 @@ from bot.content.schema import (
     Overrides,
     Synonyms,
 )
+from bot.domain import checkins as c
 
 OTHER_MUNICIPALITY = "other"
 M = TypeVar("M", bound=BaseModel)
@@ -57,7 +59,8 @@ class Knowledge:
                  calendar: Calendar,
                  overrides: dict[tuple[str, str, str], Override] | None = None,
                  synonyms: Synonyms | None = None,
-                 emergency: EmergencySignals | None = None) -> None:
+                 emergency: EmergencySignals | None = None,
+                 checkins: CheckinSchedule | None = None) -> None:
         self.municipalities = municipalities
         self._by_id = {m.id: m for m in municipalities}
         self.glossary = glossary.terms
@@ -68,6 +71,7 @@ class Knowledge:
         self.national = national
         self.local = local
         self.calendar = calendar.entries
+        self.calendar_checked = calendar.last_checked
         # Words people use for each flow, per language (knowledge/synonyms.yaml, optional).
         self.synonyms: dict[str, dict[str, list[str]]] = {
             flow: {lang: list(found) for lang, found in by_lang.items()}
@@ -77,6 +81,11 @@ class Knowledge:
         # Emergency keywords per language (knowledge/emergency.yaml).
         self.emergency: dict[str, list[str]] = {
             lang: list(found) for lang, found in (emergency.words if emergency else {}).items()}
+        # When Wegwijs writes after begeleiding ends (knowledge/checkins.yaml).
+        self._checkin_default = c.schedule(checkins.default) if checkins else \
+            c.DEFAULT_SCHEDULE
+        self._checkin_local = {m: c.schedule(days) for m, days in
+                               (checkins.municipalities if checkins else {}).items()}
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Knowledge:
@@ -117,12 +126,21 @@ class Knowledge:
         # Required, unlike synonyms: without it emergencies would silently go unnoticed.
         emergency = load(knowledge_dir / "emergency.yaml", EmergencySignals,
                          EmergencySignals.model_construct(last_checked=date.min, words={}))
+        checkins = load(knowledge_dir / "checkins.yaml", CheckinSchedule,
+                        CheckinSchedule(last_checked=date.min, default=[7]))
+        problems += [f"{knowledge_dir / 'checkins.yaml'}:1: unknown municipality {m!r}"
+                     for m in checkins.municipalities
+                     if m not in {x.id for x in municipalities.municipalities}]
         problems += _duplicates(knowledge_dir, municipalities, national, local)
         problems += _glossary_clashes(knowledge_dir / "glossary.yaml", glossary)
         if problems:
             raise ContentError("\n".join(problems))
         return cls(municipalities.municipalities, glossary, facts, national, local, calendar,
-                   overrides, synonyms, emergency)
+                   overrides, synonyms, emergency, checkins)
+
+    def checkin_schedule(self, municipality_id: str | None) -> tuple[c.Step, ...]:
+        """The check-in schedule where the person lives (the default elsewhere)."""
+        return self._checkin_local.get(municipality_id or "", self._checkin_default)
 
     def municipality(self, municipality_id: str) -> Municipality | None:
         return self._by_id.get(municipality_id)

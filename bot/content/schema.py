@@ -125,12 +125,52 @@ class Organisations(Strict):
     organisations: list[Organisation]
 
 
+class RemindOn(Strict):
+    """A day inside the window for the reminder, instead of the window's first day."""
+
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=28)  # exists in every month
+
+
 class CalendarEntry(Strict):
     id: Id
     months: list[Annotated[int, Field(ge=1, le=12)]] = Field(min_length=1)
     text: Text
     flow: Id | None = None
     source: HttpUrl
+    remind: RemindOn | None = None
+
+    @model_validator(mode="after")
+    def _remind_inside(self) -> CalendarEntry:
+        if self.remind is not None and self.remind.month not in self.months:
+            raise ValueError(f"{self.id}: remind.month must be one of its months")
+        return self
+
+
+Days = Annotated[int, Field(ge=-120, le=730)]
+
+
+class CheckinSchedule(Strict):
+    """knowledge/checkins.yaml: the days, counted from the day begeleiding ends, on which
+    Wegwijs writes (negative: a heads-up before the end). A municipality may have its own."""
+
+    last_checked: date
+    default: list[Days] = Field(min_length=1)
+    municipalities: dict[Id, list[Days]] = Field(default_factory=dict)
+
+    @field_validator("default")
+    @classmethod
+    def _no_zero(cls, days: list[int]) -> list[int]:
+        if 0 in days:
+            raise ValueError("day 0 is the end itself: use a day before or after it")
+        return days
+
+    @model_validator(mode="after")
+    def _municipal_no_zero(self) -> CheckinSchedule:
+        for municipality, days in self.municipalities.items():
+            if not days or 0 in days:
+                raise ValueError(f"{municipality}: at least one day, and never day 0")
+        return self
 
 
 class Calendar(Strict):

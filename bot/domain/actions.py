@@ -12,7 +12,12 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   i  an invited person's questions (no role yet)  i:lang:<code>, i:ok:yes, i:<field>:<value>
   p  a sleutelpersoon's /profile                  p:open:<field>, p:pause:on, p:<field>:<value>
   c  a coordinator's buttons                      c:isp:<municipality>, c:rv:<role id>, ...
-Scopes p and c belong to an audience (bot.services.desk): their services check the role.
+  h  asking a person (the newcomer's side)        h:flow:<flow>, h:cancel:<id>, ...
+  r  a sleutelpersoon's handoff buttons           r:claim:<id>, r:done:<id>-<result>, ...
+  u  an answer to a check-in after begeleiding    u:good:<row>, u:area:<row>-<area>, ...
+  n  a coordinator's "reach out" (/checkins)      n:reach:<row>
+Scopes p, r, c and n belong to an audience (bot.services.desk): their services check the
+role.
 """
 
 from __future__ import annotations

@@ -33,6 +33,8 @@ class Act(StrEnum):
     HANDOFF_MESSAGE = "handoff.message"  # writing in, or answering for, a conversation
     QUEUE_READ = "queue.read"
     REPORT = "report"
+    CHECKINS_READ = "checkins.read"
+    REACH_OUT = "checkins.reach-out"  # ask a sleutelpersoon to reach out to someone
 
 
 class Reason(StrEnum):

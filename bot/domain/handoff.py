@@ -53,6 +53,8 @@ class Source(StrEnum):
     DRAFT = "draft"  # the notice that the texts in their language are drafts
     COMMAND = "command"  # /person
     MENU = "menu"
+    CHECKIN = "checkin"  # a check-in after begeleiding: "I need help", or a difficult area
+    REACH_OUT = "reach_out"  # a coordinator asked someone to reach out: not reached
 
 
 class Side(StrEnum):

@@ -106,6 +106,7 @@ class Outgoing:
     # Quiet hours and /stop apply to what the bot says on its own initiative, never to a
     # relay or to an answer someone is waiting for (e.g. their question was taken).
     awaited: bool = False
+    not_after: datetime | None = None  # UTC: too late from then on (ends as skipped)
 
     @property
     def proactive(self) -> bool:
@@ -124,6 +125,7 @@ class Due:
     attempts: int
     recipient_paused: bool
     recipient_unreachable: bool
+    not_after: datetime | None = None
 
 
 class Hold(StrEnum):
@@ -146,10 +148,14 @@ def before_sending(due: Due, now: datetime, quiet: QuietHours | None, zone: Zone
         return Before(Hold.UNREACHABLE)
     if due.proactive and due.recipient_paused:
         return Before(Hold.SKIP)
+    if due.not_after is not None and now >= due.not_after:
+        return Before(Hold.SKIP)  # e.g. a seasonal reminder after its season: never late
     if due.proactive and quiet is not None:
         local = now.astimezone(zone)
         allowed = quiet.next_allowed(local)
         if allowed != local:
+            if due.not_after is not None and allowed >= due.not_after:
+                return Before(Hold.SKIP)
             return Before(Hold.LATER, allowed.astimezone(now.tzinfo))
     return Before(Hold.SEND)
 

@@ -37,6 +37,7 @@ class Person:
     # not consent to the newcomer notice, but it keeps the person from being forgotten.
     staff_consented_at: datetime | None = None
     paused: bool = False
+    reminders: bool = True  # seasonal reminders (a switch in /settings)
     unreachable_since: datetime | None = None
     version: int = 0  # the stored row's version when this was read
 

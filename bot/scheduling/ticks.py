@@ -10,45 +10,54 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain import handoff as h
 from bot.services import handoff, outbox, privacy, staff
-from bot.services.chat import utc_now
+from bot.services.checkins import Checkins
 from bot.services.handoff_routing import Router
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.reports import Reports
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-async def retention_tick(uow_factory: UnitOfWorkFactory,
+async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock,
                          conversation_retention: timedelta = h.CONTENT_RETENTION) -> None:
-    forgotten = await privacy.purge_unconsented(uow_factory, utc_now())
+    forgotten = await privacy.purge_unconsented(uow_factory, clock())
     if forgotten:
         log.info("retention: forgot %s people who never agreed to the privacy notice", forgotten)
-    purged = await outbox.purge_ended(uow_factory, utc_now())
+    purged = await outbox.purge_ended(uow_factory, clock())
     if purged:
         log.info("retention: removed %s ended outbox rows", purged)
-    emptied = await handoff.purge_content(uow_factory, utc_now(), conversation_retention)
+    emptied = await handoff.purge_content(uow_factory, clock(), conversation_retention)
     if emptied:
         log.info("retention: removed the content of %s ended conversations", emptied)
-    invitations, entries = await staff.purge_records(uow_factory, utc_now())
+    invitations, entries = await staff.purge_records(uow_factory, clock())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,
                  entries)
 
 
-async def handoff_tick(router: Router, uow_factory: UnitOfWorkFactory) -> None:
+async def handoff_tick(router: Router, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
     """Questions nobody took yet: ask when a window opens, escalate when it is time."""
-    decided = await router.tick(uow_factory, utc_now())
+    decided = await router.tick(uow_factory, clock())
     if decided:
         log.info("handoff: routing decided again for %s waiting questions", decided)
 
 
-async def staff_tick(reports: Reports, uow_factory: UnitOfWorkFactory, weeks: int) -> None:
+async def staff_tick(reports: Reports, uow_factory: UnitOfWorkFactory, weeks: int,
+                     clock: Clock) -> None:
     """The monthly activity reports and the one-to-one reminders (each written once)."""
-    sent = await reports.monthly_tick(uow_factory, utc_now())
-    sent += await reports.one_to_one_tick(uow_factory, utc_now(), weeks)
+    sent = await reports.monthly_tick(uow_factory, clock())
+    sent += await reports.one_to_one_tick(uow_factory, clock(), weeks)
     if sent:
         log.info("staff: %s reports and reminders for coordinators", sent)
+
+
+async def checkin_tick(checkins: Checkins, uow_factory: UnitOfWorkFactory,
+                       clock: Clock) -> None:
+    """Check-ins, their reminders and the seasonal reminders that are due: into the outbox."""
+    written = await checkins.tick(uow_factory, clock())
+    if written:
+        log.info("checkins: %s messages written", written)
 
 
 async def outbox_tick(drainer: outbox.Drainer) -> None:
@@ -58,19 +67,21 @@ async def outbox_tick(drainer: outbox.Drainer) -> None:
 
 
 def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
-                    drainer: outbox.Drainer, router: Router,
-                    reports: Reports) -> AsyncIOScheduler:
+                    drainer: outbox.Drainer, router: Router, reports: Reports,
+                    checkins: Checkins, clock: Clock) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     tick_seconds = settings.tick_seconds
     every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
              "max_instances": 1, "replace_existing": True,
              "misfire_grace_time": int(tick_seconds) + 60}
     scheduler.add_job(retention_tick, id="retention",
-                      args=[uow_factory, timedelta(days=settings.conversation_retention_days)],
-                      **every)
+                      args=[uow_factory, clock,
+                            timedelta(days=settings.conversation_retention_days)], **every)
     scheduler.add_job(outbox_tick, id="outbox", args=[drainer], **every)
-    scheduler.add_job(handoff_tick, id="handoff", args=[router, uow_factory], **every)
+    scheduler.add_job(handoff_tick, id="handoff", args=[router, uow_factory, clock], **every)
     scheduler.add_job(staff_tick, id="staff", args=[reports, uow_factory,
-                                                    settings.one_to_one_weeks], **every)
+                                                    settings.one_to_one_weeks, clock], **every)
+    scheduler.add_job(checkin_tick, id="checkins", args=[checkins, uow_factory, clock],
+                      **every)
     scheduler.start()
     return scheduler

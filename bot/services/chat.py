@@ -23,8 +23,9 @@ from bot.domain.incoming import Caller
 from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Outcome, Reply
 from bot.domain.routing import DEFAULT_POLICY, RoutingPolicy
-from bot.services import handoff, menu, privacy
+from bot.services import checkins, handoff, menu, privacy
 from bot.services.ask import Ask
+from bot.services.checkins import Checkins
 from bot.services.handoff import AskPerson
 from bot.services.handoff_routing import Router
 from bot.services.onboarding import Onboarding
@@ -57,6 +58,8 @@ class ChatService:
         self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()},
                              policy)
         self.person = AskPerson(self.router, Matcher(knowledge.emergency_words()))
+        self.checkins = Checkins(knowledge, catalogs, zone, self.person, self.router)
+        self.turns.person_changed = self.checkins.replan
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,
             "menu": menu.show,
@@ -76,7 +79,7 @@ class ChatService:
             "o": self._onboarding_button, "s": self._settings_button, "m": self._menu_button,
             "d": self._delete_button, "t": self._topic_button, "b": self._back_button,
             "w": self._word_button, "k": self._organisation_button,
-            handoff.SCOPE: self._person_button,
+            handoff.SCOPE: self._person_button, checkins.SCOPE: self._checkin_button,
         }
         self._menu_entries: dict[str, Handler] = {
             "menu": menu.show, "help": menu.help_, "settings": self.settings.show,
@@ -196,6 +199,11 @@ class ChatService:
         if not turn.person.onboarded:
             return self._continue_onboarding(turn)
         return await self.person.on_button(turn, action.name, action.value)
+
+    async def _checkin_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if not turn.person.onboarded:
+            return self._continue_onboarding(turn)
+        return await self.checkins.on_button(turn, action.name, action.value)
 
     async def _word_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         return None if action.value else self.ask.word(turn, action.name)

@@ -8,6 +8,7 @@ handed to the service of its audience in one unit of work.
                                           Relay: claim, answer, close (scope "r"),
                                           /conversations, /answer
   coordinators                            CoordinatorService: /invite, /roles, /audit ("c")
+                                          CheckinOverview: /checkins, reach out ("n")
 
 COMMANDS and SCOPES say which audience a command or a button scope belongs to; Telegram's
 routers filter on the same tables (with the role filter on the router), and the console
@@ -28,8 +29,9 @@ from bot.domain.handoff import Handoff
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply
-from bot.services import dates, handoff, invitations, profile, staff
+from bot.services import checkin_overview, dates, handoff, invitations, profile, staff
 from bot.services.chat import ChatService
+from bot.services.checkin_overview import CheckinOverview
 from bot.services.coordinators import CoordinatorService
 from bot.services.handoff_routing import HELPER_SCOPE
 from bot.services.invitations import InvitationService
@@ -56,11 +58,13 @@ COMMANDS: dict[str, Audience] = {
     "audit": Audience.COORDINATOR,
     "queue": Audience.COORDINATOR,
     "report": Audience.COORDINATOR,  # sleutelpersonen get their own line (see Reports)
+    "checkins": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
 }
 SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON,
+                               checkin_overview.SCOPE: Audience.COORDINATOR,
                                HELPER_SCOPE: Audience.SLEUTELPERSOON}
 
 
@@ -87,6 +91,7 @@ class Desk:
         self.relay = Relay(chat.router, knowledge, chat.search, chat.topics)
         self.queue = QueueService(knowledge, chat.router)
         self.reports = Reports(knowledge, self.turns.catalogs, zone)
+        self.checkins = CheckinOverview(knowledge, chat.router)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -136,6 +141,8 @@ class Desk:
                 return await self.queue.show(turn)
             case Audience.COORDINATOR if name == "report":
                 return await self.reports.command(turn, args)
+            case Audience.COORDINATOR if name == "checkins":
+                return await self.checkins.show(turn)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:
@@ -148,6 +155,8 @@ class Desk:
         if data.startswith(f"{invitations.SCOPE}:"):
             return await self.invitations.on_button(turn, data)
         match audience_of_button(data):
+            case Audience.COORDINATOR if data.startswith(f"{checkin_overview.SCOPE}:"):
+                return await self.checkins.on_button(turn, data)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_button(turn, data)
             case Audience.SLEUTELPERSOON if data.startswith(f"{HELPER_SCOPE}:"):

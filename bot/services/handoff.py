@@ -17,11 +17,12 @@ from bot.content.knowledge import OTHER_MUNICIPALITY
 from bot.domain import handoff as h
 from bot.domain import routing
 from bot.domain.incoming import Posted
+from bot.domain.person import Person
 from bot.domain.questions import Conversation
 from bot.domain.replies import Keyboard, Outcome, Reply
 from bot.services import relay_copy
 from bot.services.handoff_routing import Router
-from bot.services.ports import UnitOfWorkFactory
+from bot.services.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.profile_questions import language_name
 from bot.services.topics import PREFIX as TOPIC_PREFIX
 from bot.services.turn import Turn, button
@@ -72,6 +73,32 @@ class AskPerson:
             _("Write your question in one message. You can also send a voice note, or a "
               "photo of a letter.")])
         return Outcome([Reply(text, ((button(_("✖️ Cancel"), SCOPE, "stop"),),))])
+
+    async def ask_now(self, turn: Turn, source: h.Source, topic: str | None = None,
+                      summary: str = "") -> Outcome:
+        """Open the question at once, without waiting for a first message: "I need help"
+        in a check-in. What they write next is added to it."""
+        existing = await turn.uow.handoffs.open_of(turn.person.id)
+        if existing is not None:
+            return self.status(turn, existing)
+        person = turn.person
+        if person.municipality in (None, OTHER_MUNICIPALITY) or person.language is None \
+                or not await self._router.reachable(turn.uow, person.municipality,
+                                                    person.language):
+            return await self.ask(turn, source, topic)  # says who can help instead
+        handoff, decision = await opened(turn.uow, self._router, person, source, turn.now,
+                                         topic=topic, summary=summary)
+        coordinators = routing.Action.NOTIFY_COORDINATORS in decision.actions \
+            and await self._router.has_coordinators(turn.uow, handoff.municipality)
+        if self.is_writing(turn):
+            turn.conversation = None
+        status = self.status(turn, handoff, waiting_for_anyone=bool(
+            decision.eligible or decision.opening) or not coordinators)
+        _ = turn.gettext
+        status.replies.insert(0, Reply(_("Thank you for telling us. You can write here what "
+                                         "is going on, in your own words, or send a voice "
+                                         "note.")))
+        return status
 
     async def on_button(self, turn: Turn, name: str, value: str) -> Outcome | None:
         """Buttons h:<name>[:<value>]; None when the button is not one of ours (forged)."""
@@ -379,6 +406,21 @@ class AskPerson:
         trail = [t for t in conv.data.get("trail", "").split(",") if t]
         return " ← ".join([here, *reversed(trail)][:PATH_STEPS])
 
+
+
+async def opened(uow: UnitOfWork, router: Router, newcomer: Person, source: h.Source,
+                 now: datetime, *, topic: str | None = None, summary: str = "",
+                 pseudonym: str | None = None) -> tuple[h.Handoff, routing.Decision]:
+    """A question opened for a newcomer without a first message (a check-in's "I need help",
+    a coordinator's request to reach out), routed at once."""
+    assert newcomer.municipality is not None and newcomer.language is not None
+    handoff = await uow.handoffs.add(h.Handoff(
+        id=0, newcomer_id=newcomer.id, language=newcomer.language,
+        municipality=newcomer.municipality, pseudonym=pseudonym or h.new_pseudonym(),
+        status=h.Status.WAITING, created_at=now, source=source,
+        topic=topic if topic and router.has_topic(topic) else None,
+        summary=h.summary(summary)))
+    return handoff, await router.route(uow, handoff, now, told=True)
 
 
 async def purge_content(uow_factory: UnitOfWorkFactory, now: datetime,

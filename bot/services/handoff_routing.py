@@ -83,6 +83,13 @@ class Router:
         return any(p.telegram_id in holders and language in p.languages and not p.paused
                    for p in await uow.profiles.serving(municipality))
 
+    async def speaks(self, uow: UnitOfWork, municipality: str, language: str) -> bool:
+        """Whether a sleutelpersoon here speaks `language` (paused or not: they may be back)."""
+        holders = {g.telegram_id for g in await uow.roles.in_municipality(municipality)
+                   if g.role is Role.SLEUTELPERSOON}
+        return any(p.telegram_id in holders and language in p.languages
+                   for p in await uow.profiles.serving(municipality))
+
     async def has_coordinators(self, uow: UnitOfWork, municipality: str) -> bool:
         return any(g.role is Role.COORDINATOR
                    for g in await uow.roles.in_municipality(municipality))
@@ -146,8 +153,17 @@ class Router:
                    ) -> str:
         """What a sleutelpersoon reads before taking a question: never who the newcomer is."""
         _ = reader.gettext
-        lines = [_("🙋 <b>A newcomer asks for a person</b>"),
+        lines = [_("🙋 <b>A newcomer asks for a person</b>") if handoff.source
+                 is not h.Source.REACH_OUT else _("👋 <b>Someone to reach out to</b>"),
                  self.about(reader, handoff)]
+        if handoff.source is h.Source.CHECKIN:
+            lines.append(_("From a check-in after their begeleiding ended: they asked for "
+                           "help."))
+        elif handoff.source is h.Source.REACH_OUT:
+            lines.append(_("A coordinator asks for someone who speaks their language: they "
+                           "did not answer the check-ins after their begeleiding ended. Take "
+                           "it, and Wegwijs tells them you would like to know how they are; "
+                           "their reply comes to you."))
         if handoff.summary:
             lines.append(f"“{staff.fill_for(reader.language, '{s}', s=handoff.summary)}”")
         extra = [m for m in media if m is not h.Media.TEXT]
@@ -229,8 +245,8 @@ class Router:
 
     async def _tell_newcomer_slow(self, uow: UnitOfWork, handoff: h.Handoff,
                                   now: datetime) -> None:
-        if handoff.newcomer_id is None:
-            return
+        if handoff.newcomer_id is None or handoff.source is h.Source.REACH_OUT:
+            return  # they did not ask: someone will write to them, or nobody
         newcomer = await uow.people.get(handoff.newcomer_id)
         if newcomer is None:
             return

@@ -51,6 +51,7 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("queue", _("Questions waiting for a person")),
         ("invite", _("Invite a sleutelpersoon or a coordinator")),
         ("roles", _("Roles and invitations; end a role")),
+        ("checkins", _("Check-ins after begeleiding; who was not reached")),
         ("report", _("Monthly activity of the sleutelpersonen (CSV)")),
         ("audit", _("What was done and refused")),
     ),

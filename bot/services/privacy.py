@@ -46,6 +46,7 @@ async def export(turn: Turn) -> Outcome:
             "consented_at": _iso(person.consented_at),
             "staff_consented_at": _iso(person.staff_consented_at),
             "messages_paused": person.paused,
+            "seasonal_reminders": person.reminders,
             "unreachable_since": _iso(person.unreachable_since),
             "created_at": _iso(person.created_at),
             "last_seen_at": _iso(person.last_seen_at),
@@ -82,7 +83,9 @@ async def export(turn: Turn) -> Outcome:
                   for e in await turn.uow.audit.of(person.telegram_id)],
         # Messages planned after your begeleiding ends, and your answers to them.
         "check_ins": [{"step": e.step, "status": e.status.value, "due": _iso(e.due),
-                       "sent_at": _iso(e.sent_at), "answer": e.answer, "area": e.area}
+                       "sent_at": _iso(e.sent_at), "reminded_at": _iso(e.reminded_at),
+                       "answered_at": _iso(e.answered_at), "answer": e.answer,
+                       "area": e.area, "not_reached_at": _iso(e.not_reached_at)}
                       for e in await turn.uow.checkins.of(person.id)],
         # What others (a coordinator, the operator) did that names you: who is left out.
         "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,

@@ -33,6 +33,10 @@ def _(message: str) -> str:
 
 COMMANDS = ("conversations", "answer")
 CLAIMED = _("{name} will answer your question. Write here: your messages go to {name}.")
+# A sleutelpersoon took a coordinator's request to reach out (a check-in did not reach them).
+REACHED_OUT = _("Hello! {name} is a sleutelpersoon of Wegwijs and speaks your language. "
+                "{name} would like to know how you are, and can help with letters or other "
+                "questions. Write here: your messages go to {name}.")
 RELEASED = _("Your question goes to another sleutelpersoon. You will get a message when "
              "someone takes it.")
 # A transferred question waits this long for the colleague asked, then routing goes on.
@@ -162,7 +166,9 @@ class Relay:
                              f"handoff:{handoff.id}:claimed-card", turn.now,
                              self._conversation_keyboard(turn, handoff))
         await relay_copy.copy_waiting(turn.uow, handoff, turn.person, turn.now)
-        await self._tell_newcomer(turn, handoff, profile.display_name, CLAIMED, "claimed")
+        await self._tell_newcomer(turn, handoff, profile.display_name, REACHED_OUT
+                                  if handoff.source is h.Source.REACH_OUT else CLAIMED,
+                                  "claimed")
         return Outcome(notice=_("✅ The question is yours."))
 
     def _card(self, turn: Turn, handoff: h.Handoff) -> str:

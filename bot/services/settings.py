@@ -33,6 +33,10 @@ class SettingsService:
             turn.person.paused = what == "pause"
             _ = turn.gettext
             return self.show(turn, _("Saved."))
+        if what in ("remind-on", "remind-off"):
+            turn.person.reminders = what == "remind-on"
+            _ = turn.gettext
+            return self.show(turn, _("Saved."))
         step = CHANGEABLE.get(what)
         if step is None:
             return None
@@ -73,6 +77,8 @@ class SettingsService:
             turn.fill(_("Begeleiding: {status}"), status=self._begeleiding(turn)),
             _("Messages from the bot: paused") if person.paused
             else _("Messages from the bot: on"),
+            _("Seasonal reminders (tax return, health insurance, ...): on") if person.reminders
+            else _("Seasonal reminders (tax return, health insurance, ...): off"),
         ]
         buttons = [
             button(_("Change language"), SCOPE, "open", "lang"),
@@ -80,6 +86,9 @@ class SettingsService:
             button(_("Update begeleiding"), SCOPE, "open", "beg"),
             button(_("Turn messages back on"), SCOPE, "open", "resume") if person.paused
             else button(_("Pause messages"), SCOPE, "open", "pause"),
+            button(_("Turn seasonal reminders off"), SCOPE, "open", "remind-off")
+            if person.reminders else button(_("Turn seasonal reminders on"), SCOPE, "open",
+                                            "remind-on"),
             button(_("🏠 Menu"), "m", "menu"),
         ]
         return Reply("\n".join(line for line in lines if line is not None).strip(),

@@ -37,7 +37,8 @@ ROLE_NAMES: dict[Role, str] = {
 ROLE_COMMANDS: dict[Role, str] = {
     Role.COORDINATOR: _("As a coordinator: /invite invites a person, /roles shows and ends "
                         "roles, /audit shows what was done and refused, /queue shows the "
-                        "questions waiting for a person."),
+                        "questions waiting for a person, /checkins shows how the check-ins "
+                        "after begeleiding go and who was not reached."),
     Role.SLEUTELPERSOON: _("As a sleutelpersoon: /profile shows and changes what newcomers "
                            "see about you and when you can help; /conversations lists the "
                            "questions you answer, /answer sends a topic to a newcomer."),
@@ -64,6 +65,8 @@ ACT_LABELS: dict[audit.Act, str] = {
     audit.Act.HANDOFF_MESSAGE: _("conversation"),
     audit.Act.QUEUE_READ: _("queue read"),
     audit.Act.REPORT: _("activity report"),
+    audit.Act.CHECKINS_READ: _("check-ins read"),
+    audit.Act.REACH_OUT: _("asked someone to reach out"),
 }
 REASON_LABELS: dict[audit.Reason, str] = {
     audit.Reason.NO_ROLE: _("no role for this"),

@@ -11,18 +11,29 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import languages
 from bot.domain.bidi import protect_ltr_runs
 from bot.domain.incoming import Caller
+from bot.domain.person import Person
 from bot.domain.replies import Button, Outcome, Reply
-from bot.services.ports import Catalogs, Clock, StaleWrite, Translator, UnitOfWorkFactory
+from bot.services.ports import (
+    Catalogs,
+    Clock,
+    StaleWrite,
+    Translator,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from bot.services.turn import Turn
 
 log = logging.getLogger(__name__)
 Decide = Callable[[Turn], Awaitable[Outcome]]
+# Called before a turn's changes are saved, with the person as read and as changed (the
+# check-in plan follows the begeleiding answers in the same transaction).
+PersonChanged = Callable[[UnitOfWork, Person, Person, datetime], Awaitable[None]]
 # "Last seen" is stored to this precision: a conversation of quick taps writes it once.
 LAST_SEEN_PRECISION = timedelta(minutes=10)
 # Languages of recent callers, so that "sorry" and "slow down" need no database.
@@ -37,6 +48,7 @@ class TurnRunner:
         self.clock = clock
         self.zone = zone
         self._languages: OrderedDict[int, str] = OrderedDict()
+        self.person_changed: PersonChanged | None = None
 
     async def run(self, caller: Caller, decide: Decide) -> Outcome:
         """One unit of work; run once more on fresh data if someone else (a tick, a 403
@@ -92,6 +104,8 @@ class TurnRunner:
                 await uow.people.delete(person.id)
             else:
                 if person != loaded:
+                    if self.person_changed is not None:
+                        await self.person_changed(uow, loaded, person, now)
                     await uow.people.save(person)
                 if turn.conversation != before:
                     if turn.conversation is None:

@@ -1,25 +1,29 @@
-"""The check-in plan: a row per person and step (bot.domain.checkins)."""
+"""The check-in plan: a row per person and step (bot.domain.checkins), and how far each
+season's reminder got through everyone."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import checkins as c
-from bot.storage.models import CheckinPlanRow
-from bot.storage.repositories import _utc
+from bot.domain import handoff as h
+from bot.storage.models import CheckinPlanRow, HandoffRow, PersonRow, SeasonalRunRow
+from bot.storage.repositories import _rowcount, _utc
 
-# A claimed row whose process died is taken again after this (as the outbox's lease).
+# A claimed row stays taken this long; claiming, rendering into the outbox and marking it
+# sent happen in one transaction, so the lease only keeps two ticks apart.
 LEASE_MINUTES = 2
 
 
 def _entry(row: CheckinPlanRow) -> c.Entry:
     return c.Entry(row.id, row.person_id, row.step, c.Kind(row.kind), c.Status(row.status),
                    _utc(row.due_at) or row.due_at, _utc(row.sent_at), _utc(row.reminded_at),
-                   _utc(row.answered_at), row.answer, row.area)
+                   _utc(row.answered_at), row.answer, row.area, _utc(row.follow_at),
+                   _utc(row.not_reached_at), row.pseudonym)
 
 
 class SqlCheckins:
@@ -31,6 +35,10 @@ class SqlCheckins:
             CheckinPlanRow.person_id == person_id).order_by(CheckinPlanRow.due_at))
         return [_entry(r) for r in rows]
 
+    async def get(self, row_id: int) -> c.Entry | None:
+        row = await self._s.get(CheckinPlanRow, row_id)
+        return _entry(row) if row else None
+
     async def done_steps(self, person_id: int) -> frozenset[str]:
         """Steps sent or skipped: a re-plan never plans them again."""
         return frozenset(await self._s.scalars(select(CheckinPlanRow.step).where(
@@ -38,7 +46,9 @@ class SqlCheckins:
             CheckinPlanRow.status != c.Status.PLANNED.value)))
 
     async def replace_plan(self, person_id: int, planned: Sequence[c.Planned]) -> None:
-        """What is still planned becomes `planned` (steps done stay as they were)."""
+        """What is still planned becomes `planned` (steps done stay as they were). A tick
+        sends a row in the transaction that claims it (row locks on PostgreSQL, the single
+        writer on SQLite), so a row is either still planned here or already done."""
         await self._s.execute(delete(CheckinPlanRow).where(
             CheckinPlanRow.person_id == person_id,
             CheckinPlanRow.status == c.Status.PLANNED.value))
@@ -50,8 +60,8 @@ class SqlCheckins:
         await self._s.flush()
 
     async def claim_due(self, now: datetime, limit: int) -> list[c.Entry]:
-        """Planned rows due now, oldest first, taken for a lease; on PostgreSQL rows another
-        process is claiming are skipped. One indexed query: never a job per person."""
+        """Planned rows due now, oldest first; on PostgreSQL rows another process is
+        claiming are skipped. One indexed query: never a job per person."""
         rows = list(await self._s.scalars(
             select(CheckinPlanRow).where(
                 CheckinPlanRow.status == c.Status.PLANNED.value, CheckinPlanRow.due_at <= now,
@@ -66,9 +76,153 @@ class SqlCheckins:
                 .execution_options(synchronize_session=False))
         return [_entry(r) for r in rows]
 
-    async def mark(self, row_id: int, status: c.Status, now: datetime) -> None:
+    async def planned_of(self, person_ids: Sequence[int], now: datetime) -> list[c.Entry]:
+        """Rows of these people due now (to collapse several into one after downtime)."""
+        rows = await self._s.scalars(select(CheckinPlanRow).where(
+            CheckinPlanRow.person_id.in_(person_ids),
+            CheckinPlanRow.status == c.Status.PLANNED.value, CheckinPlanRow.due_at <= now))
+        return [_entry(r) for r in rows]
+
+    async def mark(self, row_id: int, status: c.Status, now: datetime,
+                   follow_at: datetime | None = None) -> None:
         await self._s.execute(
             update(CheckinPlanRow).where(CheckinPlanRow.id == row_id)
             .values(status=status.value, claimed_until=None,
-                    sent_at=now if status is c.Status.SENT else None)
+                    sent_at=now if status is c.Status.SENT else None, follow_at=follow_at)
             .execution_options(synchronize_session=False))
+
+    # -- following up check-ins without an answer -------------------------------------------
+
+    async def claim_follow(self, now: datetime, limit: int) -> list[c.Entry]:
+        """Sent check-ins whose follow-up time has come (an indexed query)."""
+        rows = await self._s.scalars(
+            select(CheckinPlanRow).where(CheckinPlanRow.follow_at <= now)
+            .order_by(CheckinPlanRow.follow_at, CheckinPlanRow.id).limit(limit)
+            .with_for_update(skip_locked=True))
+        return [_entry(r) for r in rows]
+
+    async def reminded(self, row_id: int, now: datetime, follow_at: datetime) -> None:
+        await self._s.execute(
+            update(CheckinPlanRow).where(CheckinPlanRow.id == row_id)
+            .values(reminded_at=now, follow_at=follow_at)
+            .execution_options(synchronize_session=False))
+
+    async def not_reached(self, row_id: int, now: datetime, pseudonym: str) -> None:
+        await self._s.execute(
+            update(CheckinPlanRow).where(CheckinPlanRow.id == row_id)
+            .values(not_reached_at=now, follow_at=None, pseudonym=pseudonym)
+            .execution_options(synchronize_session=False))
+
+    async def stop_following(self, row_id: int) -> None:
+        """Nothing more to look at (they are unreachable, or the row was answered)."""
+        await self._s.execute(
+            update(CheckinPlanRow).where(CheckinPlanRow.id == row_id).values(follow_at=None)
+            .execution_options(synchronize_session=False))
+
+    async def answer(self, row_id: int, person_id: int, answer: c.Answer, now: datetime,
+                     area: c.Area | None = None) -> bool:
+        """Record an answer to a sent check-in of this person; False when it is not theirs
+        or not a sent check-in (a forged or very old button)."""
+        values: dict[str, object] = {"answer": answer.value, "follow_at": None,
+                                     "not_reached_at": None}
+        if area is not None:
+            values["area"] = area.value
+        result = await self._s.execute(
+            update(CheckinPlanRow).where(
+                CheckinPlanRow.id == row_id, CheckinPlanRow.person_id == person_id,
+                CheckinPlanRow.status == c.Status.SENT.value,
+                CheckinPlanRow.kind == c.Kind.CHECKIN.value)
+            .values(answered_at=func.coalesce(CheckinPlanRow.answered_at, now), **values)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result) == 1
+
+    # -- for coordinators -----------------------------------------------------------------
+
+    async def not_reached_in(self, municipality: str, limit: int) -> list[c.NotReached]:
+        """People of a municipality a check-in did not reach, longest silent first. Someone
+        who blocked the bot is unreachable, not "not reached"; an answer since, or a message
+        to the bot after it, takes them off the list."""
+        rows = (await self._s.execute(
+            select(CheckinPlanRow.id, CheckinPlanRow.person_id, CheckinPlanRow.pseudonym,
+                   PersonRow.language, PersonRow.last_seen_at,
+                   CheckinPlanRow.not_reached_at)
+            .join(PersonRow, PersonRow.id == CheckinPlanRow.person_id)
+            .where(CheckinPlanRow.not_reached_at.is_not(None),
+                   CheckinPlanRow.answered_at.is_(None),
+                   PersonRow.municipality == municipality,
+                   PersonRow.unreachable_since.is_(None),
+                   PersonRow.last_seen_at < CheckinPlanRow.sent_at,
+                   ~exists().where(HandoffRow.newcomer_id == PersonRow.id,
+                                   HandoffRow.status.in_([s.value for s in h.OPEN])))
+            .order_by(PersonRow.last_seen_at, CheckinPlanRow.id).limit(limit))).all()
+        return [c.NotReached(row_id, person_id, pseudonym or "", language,
+                             _utc(seen) or seen, _utc(since) or seen)
+                for row_id, person_id, pseudonym, language, seen, since in rows]
+
+    async def figures(self, municipality: str, since: datetime) -> c.Figures:
+        """Check-ins sent since `since` to people of a municipality, counted."""
+        mine = and_(PersonRow.id == CheckinPlanRow.person_id,
+                    PersonRow.municipality == municipality,
+                    CheckinPlanRow.kind == c.Kind.CHECKIN.value,
+                    CheckinPlanRow.status == c.Status.SENT.value,
+                    CheckinPlanRow.sent_at >= since)
+        base = select(func.count()).select_from(CheckinPlanRow).join(PersonRow, mine)
+        sent = await self._s.scalar(base) or 0
+        not_reached = await self._s.scalar(base.where(
+            CheckinPlanRow.not_reached_at.is_not(None))) or 0
+        answered = dict((await self._s.execute(
+            select(CheckinPlanRow.answer, func.count()).join(PersonRow, mine)
+            .where(CheckinPlanRow.answer.is_not(None))
+            .group_by(CheckinPlanRow.answer))).all())
+        areas = dict((await self._s.execute(
+            select(CheckinPlanRow.area, func.count()).join(PersonRow, mine)
+            .where(CheckinPlanRow.area.is_not(None))
+            .group_by(CheckinPlanRow.area))).all())
+        return c.Figures(sent, {str(k): v for k, v in answered.items()},
+                         {str(k): v for k, v in areas.items()}, not_reached)
+
+
+class SqlSeasons:
+    """Each season's reminder goes to everyone in batches; the cursor (people.id) is kept
+    so a restart goes on where it was, and the outbox key keeps it to once per person."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._s = session
+
+    async def cursor(self, entry: str, season: str) -> int | None:
+        """Where this season's run is: the next person id, or None when it is done."""
+        row = await self._s.get(SeasonalRunRow, (entry, season), with_for_update=True)
+        if row is None:
+            self._s.add(SeasonalRunRow(entry=entry, season=season, next_person_id=0))
+            await self._s.flush()
+            return 0
+        return None if row.done_at is not None else row.next_person_id
+
+    async def advance(self, entry: str, season: str, next_person_id: int,
+                      done_at: datetime | None) -> None:
+        await self._s.execute(
+            update(SeasonalRunRow).where(SeasonalRunRow.entry == entry,
+                                         SeasonalRunRow.season == season)
+            .values(next_person_id=next_person_id, done_at=done_at)
+            .execution_options(synchronize_session=False))
+
+    async def recipients(self, after_id: int, limit: int,
+                         joined_before: datetime) -> list[tuple[int, str | None]]:
+        """People who keep reminders on: onboarded newcomers, not paused, reachable, and
+        with Wegwijs when the season's reminder was due."""
+        rows = await self._s.execute(
+            select(PersonRow.id, PersonRow.language).where(
+                PersonRow.id > after_id, PersonRow.reminders.is_(True),
+                PersonRow.created_at < joined_before,
+                PersonRow.paused.is_(False), PersonRow.unreachable_since.is_(None),
+                PersonRow.consented_at.is_not(None), PersonRow.begeleiding.is_not(None),
+                PersonRow.municipality.is_not(None), PersonRow.language.is_not(None))
+            .order_by(PersonRow.id).limit(limit))
+        return [(person_id, language) for person_id, language in rows.all()]
+
+    async def forget(self, before: str) -> int:
+        """Runs of seasons that started before `before` ("2026-01"): kept only to know a
+        season was done."""
+        result = await self._s.execute(delete(SeasonalRunRow).where(
+            SeasonalRunRow.season < before))
+        return _rowcount(result)

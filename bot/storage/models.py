@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,6 +45,8 @@ class PersonRow(Base):
     consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     staff_consented_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Seasonal reminders (tax return, health insurance, ...): a switch in /settings.
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -97,6 +100,8 @@ class OutboxRow(Base):
     error: Mapped[str | None] = mapped_column(String(200))  # Telegram's reason, no content
     # The message it became in the recipient's chat (to edit it later, e.g. "taken").
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Not sent from then on (a seasonal reminder whose window has passed): ends as skipped.
+    not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -247,6 +252,24 @@ class CheckinPlanRow(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answer: Mapped[str | None] = mapped_column(String(12))  # good, difficult, help
     area: Mapped[str | None] = mapped_column(String(24))  # letters and money, health, ...
+    # A sent check-in without an answer is looked at again then (reminder, "not reached").
+    follow_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_reached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The code name coordinators and sleutelpersonen see for someone not reached.
+    pseudonym: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (UniqueConstraint("person_id", "step"),
-                      Index("ix_checkin_plans_status_due_at", "status", "due_at"))
+                      Index("ix_checkin_plans_status_due_at_id", "status", "due_at", "id"),
+                      Index("ix_checkin_plans_follow_at", "follow_at"))
+
+
+class SeasonalRunRow(Base):
+    """How far one season's reminder of one calendar entry got through everyone: written
+    in batches by the check-in tick, so a restart goes on where it was."""
+
+    __tablename__ = "seasonal_runs"
+
+    entry: Mapped[str] = mapped_column(String(24), primary_key=True)
+    season: Mapped[str] = mapped_column(String(8), primary_key=True)  # "2027-04"
+    next_person_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -111,6 +111,9 @@ DECLARATIONS: tuple[Declaration, ...] = (
                           "erasing it on request would let anyone wipe the traces of what "
                           "they tried. It holds ids, actions and times, never message "
                           "content, and is removed after 180 days (bot.domain.audit.RETENTION)."),
+    NotPersonal("seasonal_runs", "which season's reminder of which calendar entry went out, "
+                "and how far through everyone: a people id only as the place to go on from, "
+                "never who received it (the outbox rows say that, and go with the person)."),
 )
 
 

@@ -38,6 +38,7 @@ def _person(row: PersonRow) -> Person:
         consented_at=_utc(row.consented_at),
         staff_consented_at=_utc(row.staff_consented_at),
         paused=row.paused,
+        reminders=row.reminders,
         unreachable_since=_utc(row.unreachable_since),
         version=row.version,
     )
@@ -57,7 +58,7 @@ class SqlPeople:
 
     async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
         row = PersonRow(telegram_id=telegram_id, chat_id=chat_id, created_at=now,
-                        last_seen_at=now, paused=False)
+                        last_seen_at=now, paused=False, reminders=True)
         self._s.add(row)
         await self._s.flush()
         return _person(row)
@@ -73,7 +74,7 @@ class SqlPeople:
                     begeleiding_end=person.begeleiding_end,
                     consented_at=person.consented_at,
                     staff_consented_at=person.staff_consented_at, paused=person.paused,
-                    unreachable_since=person.unreachable_since,
+                    reminders=person.reminders, unreachable_since=person.unreachable_since,
                     last_seen_at=person.last_seen_at, version=PersonRow.version + 1)
             .execution_options(synchronize_session=False))
         if _rowcount(result) != 1:
@@ -214,7 +215,8 @@ class SqlOutbox:
             recipient_id=message.recipient_id, kind=message.kind.value,
             proactive=message.proactive, body=message.message.dumps(), key=message.key,
             status=outbox.Status.PENDING.value, not_before=message.not_before or now,
-            attempts=0, created_at=now).on_conflict_do_nothing(index_elements=["key"])
+            not_after=message.not_after, attempts=0, created_at=now
+        ).on_conflict_do_nothing(index_elements=["key"])
         row_id = await self._s.scalar(statement.returning(OutboxRow.id))
         self.added += row_id is not None
         return row_id
@@ -247,7 +249,7 @@ class SqlOutbox:
             .execution_options(synchronize_session=False))
         return [outbox.Due(row.id, chat_id, outbox.Kind(row.kind), row.proactive,
                            outbox.Message.loads(row.body), row.attempts, paused,
-                           unreachable is not None)
+                           unreachable is not None, _utc(row.not_after))
                 for row, chat_id, paused, unreachable in rows]
 
     async def end(self, row_id: int, status: outbox.Status, now: datetime,

@@ -17,7 +17,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.storage.checkin_repositories import SqlCheckins
+from bot.storage.checkin_repositories import SqlCheckins, SqlSeasons
 from bot.storage.handoff_repositories import SqlHandoffs
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
 from bot.storage.staff_repositories import SqlAudit, SqlInvitations, SqlProfiles
@@ -38,6 +38,7 @@ class SqlUnitOfWork:
     audit: SqlAudit
     handoffs: SqlHandoffs
     checkins: SqlCheckins
+    seasons: SqlSeasons
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(self._session)
         self.handoffs = SqlHandoffs(self._session)
         self.checkins = SqlCheckins(self._session)
+        self.seasons = SqlSeasons(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -44,7 +44,7 @@ async def test_a_replan_keeps_what_was_sent_and_moves_the_rest(database: Databas
         await uow.commit()
     async with database.uow() as uow:
         plan = await uow.checkins.of(me)
-    assert [(e.step, e.status) for e in plan][:2] == [("heads-up", c.Status.SENT),
+    assert [(e.step, e.status) for e in plan][:2] == [("heads-up-14", c.Status.SENT),
                                                       ("day-7", c.Status.PLANNED)]
     assert len(plan) == 6
     assert plan[1].due.astimezone(ZONE).date() == date(2027, 10, 7)

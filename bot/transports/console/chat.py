@@ -7,13 +7,19 @@ outbox delivers to the console as it does to Telegram).
 Messages people write get a number, as in Telegram, so the handoff's relay can copy them:
 `/photo a letter`, `/voice`, `/document`, `/sticker` send a pretend photo, voice note,
 document or sticker, and `/reply 12 text` answers message 12.
+
+`/clock` moves time (`/clock +3d`, `/clock +12h`, `/clock 2027-02-14`) and runs the ticks,
+so a year of check-ins can be tried in minutes; `wegwijs chat --clock 2027-01-10` starts
+on that day.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.app import App
 from bot.domain import outbox
@@ -21,6 +27,7 @@ from bot.domain.bidi import strip_controls
 from bot.domain.delivery import SENT, Delivery, SendResult
 from bot.domain.incoming import Caller, Posted, command_args, command_name
 from bot.domain.replies import Button, Outcome, Reply, plain_text
+from bot.services.clock import MovableClock
 from bot.services.outbox import Drainer
 
 # Pretend media for trying the relay offline: the command and how a copy shows it.
@@ -100,6 +107,9 @@ class ConsoleChat:
         if (name := command_name(line)) == "as":
             await self._become(command_args(line))
             return
+        if name == "clock":
+            await self._move_clock(command_args(line))
+            return
         if line.isdigit() and 1 <= int(line) <= len(self._buttons):
             outcome = await desk.button(self._caller, self._buttons[int(line) - 1].data)
         elif (posted := self._posted(line)) is not None:
@@ -109,6 +119,28 @@ class ConsoleChat:
         else:
             outcome = await desk.text(self._caller, line)
         await self._show(outcome)
+        if self._drainer is not None:
+            await self._drainer.drain()
+
+    async def _move_clock(self, how: str) -> None:
+        """`/clock`: show the time; `/clock +3d`, `+12h` or `2027-02-14` (noon there) move it
+        and run the ticks at once, as if the time had passed."""
+        clock = self._app.clock
+        zone = self._app.settings.zone
+        tr = self._app.catalogs.translator(self._caller.language_code or "en")
+        if how and isinstance(clock, MovableClock):
+            target = moved_to(how.strip(), clock(), zone)
+            if target is None:
+                self._print(tr.gettext("Type /clock +3d, /clock +12h or /clock 2027-02-14."))
+                return
+            if target < clock():
+                self._print(tr.gettext("The clock only moves forward."))
+                return
+            clock.move_to(target)
+            await self._app.catch_up()
+        local = self._app.clock().astimezone(zone)
+        self._print(self._fill(tr.gettext("🕒 It is now {moment}."),
+                               moment=local.strftime("%Y-%m-%d %H:%M %Z")))
         if self._drainer is not None:
             await self._drainer.drain()
 
@@ -191,6 +223,19 @@ class ConsoleChat:
     def _print(self, text: str) -> None:
         self._out.write(text + "\n")
         self._out.flush()
+
+
+def moved_to(how: str, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """`+3d`, `+12h`, `+30m` from now, or a day (`2027-02-14`, at noon there)."""
+    if how.startswith("+") and how[1:-1].isdigit() and how[-1] in "dhm":
+        amount = int(how[1:-1])
+        return now + {"d": timedelta(days=amount), "h": timedelta(hours=amount),
+                      "m": timedelta(minutes=amount)}[how[-1]]
+    try:
+        day = date.fromisoformat(how)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(12), tzinfo=zone).astimezone(UTC)
 
 
 async def run_console(app: App, caller: Caller, *, language: str | None,
