@@ -35,6 +35,7 @@ class Act(StrEnum):
     REPORT = "report"
     CHECKINS_READ = "checkins.read"
     REACH_OUT = "checkins.reach-out"  # ask a sleutelpersoon to reach out to someone
+    END_MONTH = "checkins.end-month"  # a sleutelpersoon noted when begeleiding ends
 
 
 class Reason(StrEnum):

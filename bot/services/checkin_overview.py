@@ -59,8 +59,9 @@ class CheckinOverview:
                 good=c.shown_count(figures.answered.get(c.Answer.GOOD.value, 0)),
                 difficult=c.shown_count(figures.answered.get(c.Answer.DIFFICULT.value, 0)),
                 help=c.shown_count(figures.answered.get(c.Answer.HELP.value, 0))))
-        areas = [f"{_(AREA_LABELS[a])}: {c.shown_count(figures.areas[a.value])}"
-                 for a in AREA_ORDER if figures.areas.get(a.value)]
+        areas = [turn.fill("{area}: {count}", area=_(AREA_LABELS[a]),
+                           count=c.shown_count(figures.areas[a.value]))
+                 for a in AREA_ORDER if figures.areas.get(a.value)]  # "<5" escaped
         if areas:
             lines.append(_("What is difficult:") + " " + " · ".join(areas))
         missed = await turn.uow.checkins.not_reached_in(municipality, SHOWN)
@@ -71,8 +72,8 @@ class CheckinOverview:
         for person in missed:
             weeks = max(0, (turn.now - person.last_contact).days // 7)
             language = language_name(person.language or "", turn.language)
-            lines.append("• " + turn.fill(_("{name} · {language} · {weeks} weeks since last "
-                                            "contact"), name=person.pseudonym,
+            lines.append("• " + turn.fill(_("{name} · {language} · weeks since last contact: "
+                                            "{weeks}"), name=person.pseudonym,
                                           language=language, weeks=str(weeks)))
             keyboard.append((button(turn.fill(_("👋 Ask someone to reach out to {name}"),
                                               name=person.pseudonym),

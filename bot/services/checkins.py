@@ -105,11 +105,12 @@ class Checkins:
     # -- the tick ---------------------------------------------------------------------------
 
     async def tick(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        """Send what is due, follow up what was not answered, and the seasons' reminders;
+        """The seasons' reminders, follow-ups of what was not answered, and what is due;
         returns how many messages were written."""
-        written = await self._send_due(uow_factory, now)
+        # The seasons first: a check-in, the one that asks for an answer, comes last.
+        written = await self._seasons(uow_factory, now)
         written += await self._follow_up(uow_factory, now)
-        written += await self._seasons(uow_factory, now)
+        written += await self._send_due(uow_factory, now)
         return written
 
     async def _send_due(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
@@ -202,7 +203,7 @@ class Checkins:
                       "and who can help you after. You can also ask a person who speaks "
                       "your language.")] if line)
                 keyboard: Keyboard = (
-                    (Button(_("📖 When begeleiding ends"), "t:begeleiding"),),
+                    (Button(_("📖 When begeleiding ends"), "t:begeleiding:changes"),),
                     (Button(_("🙋 Ask a person"), f"{SCOPE}:person:{entry.id}"),),
                     (Button(_("🏠 Menu"), "m:menu"),))
                 return outbox.Message(text, keyboard)
@@ -219,7 +220,7 @@ class Checkins:
             _("👋 <b>How are things going?</b>"),
             _("This is Wegwijs. Your begeleiding has ended, and we would like to know how "
               "you are. Letters keep coming: if something is difficult, we help you find "
-              "your way, or a person who speaks your language.")])
+              "your way, or find a person who speaks your language.")])
         return outbox.Message(text, self._checkin_keyboard(reader, entry.id))
 
     @staticmethod
@@ -307,7 +308,7 @@ class Checkins:
         await turn.uow.checkins.replace_plan(turn.person.id, planned)
         _ = turn.gettext
         return Outcome([Reply(_("That is fine. Wegwijs asks again in three months. You can "
-                                "change it at any time in /settings."),
+                                "change your answer at any time in /settings."),
                               ((button(_("🏠 Menu"), "m", "menu"),),))])
 
     async def _older(self, turn: Turn, row_id: int) -> Outcome | None:

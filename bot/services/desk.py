@@ -33,6 +33,7 @@ from bot.services import checkin_overview, dates, handoff, invitations, profile,
 from bot.services.chat import ChatService
 from bot.services.checkin_overview import CheckinOverview
 from bot.services.coordinators import CoordinatorService
+from bot.services.end_month import EndMonth
 from bot.services.handoff_routing import HELPER_SCOPE
 from bot.services.invitations import InvitationService
 from bot.services.profile import ProfileService
@@ -62,6 +63,7 @@ COMMANDS: dict[str, Audience] = {
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
+    "begeleiding": Audience.SLEUTELPERSOON,
 }
 SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON,
                                checkin_overview.SCOPE: Audience.COORDINATOR,
@@ -88,7 +90,8 @@ class Desk:
         self.invitations = InvitationService(knowledge, questions, zone)
         self.profiles = ProfileService(knowledge, questions)
         self.coordinators = CoordinatorService(knowledge, self.invitations, zone)
-        self.relay = Relay(chat.router, knowledge, chat.search, chat.topics)
+        self.relay = Relay(chat.router, knowledge, chat.search, chat.topics,
+                           EndMonth(chat.checkins, self.turns.catalogs))
         self.queue = QueueService(knowledge, chat.router)
         self.reports = Reports(knowledge, self.turns.catalogs, zone)
         self.checkins = CheckinOverview(knowledge, chat.router)

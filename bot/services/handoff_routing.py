@@ -154,7 +154,7 @@ class Router:
         """What a sleutelpersoon reads before taking a question: never who the newcomer is."""
         _ = reader.gettext
         lines = [_("🙋 <b>A newcomer asks for a person</b>") if handoff.source
-                 is not h.Source.REACH_OUT else _("👋 <b>Someone to reach out to</b>"),
+                 is not h.Source.REACH_OUT else _("👋 <b>A newcomer to reach out to</b>"),
                  self.about(reader, handoff)]
         if handoff.source is h.Source.CHECKIN:
             lines.append(_("From a check-in after their begeleiding ended: they asked for "

@@ -58,6 +58,7 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.SLEUTELPERSOON: (
         ("conversations", _("Your conversations with newcomers")),
         ("answer", _("Send a newcomer a topic, e.g. /answer huurtoeslag")),
+        ("begeleiding", _("Note when a newcomer's begeleiding ends, e.g. /begeleiding 2027-06")),
         ("profile", _("Your profile, hours and pause")),
         ("report", _("Your activity last month (CSV)")),
     ),

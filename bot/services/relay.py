@@ -20,6 +20,7 @@ from bot.domain.incoming import Posted
 from bot.domain.person import Person, Role
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
 from bot.services import quick_answers, relay_copy, staff
+from bot.services.end_month import EndMonth
 from bot.services.handoff import SCOPE as NEWCOMER_SCOPE
 from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router
 from bot.services.topics import Topics
@@ -31,7 +32,7 @@ def _(message: str) -> str:
     return message
 
 
-COMMANDS = ("conversations", "answer")
+COMMANDS = ("conversations", "answer", "begeleiding")
 CLAIMED = _("{name} will answer your question. Write here: your messages go to {name}.")
 # A sleutelpersoon took a coordinator's request to reach out (a check-in did not reach them).
 REACHED_OUT = _("Hello! {name} is a sleutelpersoon of Wegwijs and speaks your language. "
@@ -47,9 +48,10 @@ RESULTS: dict[str, h.Result] = {"answered": h.Result.ANSWERED, "referred": h.Res
 
 class Relay:
     def __init__(self, router: Router, knowledge: Knowledge, search: SearchIndex,
-                 topics: Topics) -> None:
+                 topics: Topics, end_month: EndMonth) -> None:
         self._router = router
         self._answers = quick_answers.QuickAnswers(knowledge, search, topics)
+        self._end_month = end_month
 
     # -- entry points ----------------------------------------------------------------------
 
@@ -59,6 +61,8 @@ class Relay:
                                       staff.no_role(turn, Role.SLEUTELPERSOON))
         if name == "answer":
             return await self._answers.search(turn, args)
+        if name == "begeleiding":
+            return await self._end_month.command(turn, args)
         return await self.conversations(turn)
 
     async def on_button(self, turn: Turn, data: str) -> Outcome:

@@ -41,7 +41,8 @@ ROLE_COMMANDS: dict[Role, str] = {
                         "after begeleiding go and who was not reached."),
     Role.SLEUTELPERSOON: _("As a sleutelpersoon: /profile shows and changes what newcomers "
                            "see about you and when you can help; /conversations lists the "
-                           "questions you answer, /answer sends a topic to a newcomer."),
+                           "questions you answer, /answer sends a topic to a newcomer, "
+                           "/begeleiding notes when their begeleiding ends."),
 }
 
 
@@ -67,6 +68,7 @@ ACT_LABELS: dict[audit.Act, str] = {
     audit.Act.REPORT: _("activity report"),
     audit.Act.CHECKINS_READ: _("check-ins read"),
     audit.Act.REACH_OUT: _("asked someone to reach out"),
+    audit.Act.END_MONTH: _("begeleiding end noted"),
 }
 REASON_LABELS: dict[audit.Reason, str] = {
     audit.Reason.NO_ROLE: _("no role for this"),

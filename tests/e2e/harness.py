@@ -14,6 +14,8 @@ from typing import Any
 from fakes.bot_api import FakeBotAPI, RecordedCall
 
 from bot.domain.rate_limit import SendLimiter
+from bot.services.chat import utc_now
+from bot.services.ports import Clock
 from bot.settings import Settings
 from bot.transports.telegram.runner import TelegramRunner
 
@@ -23,10 +25,12 @@ TOKEN = "123456:TEST-token_for-e2e"
 class RunningBot:
     """`wegwijs run` in-process; stop() and start() again is a restart on the same database."""
 
-    def __init__(self, api: FakeBotAPI, data_dir: Path, fast: bool = True) -> None:
+    def __init__(self, api: FakeBotAPI, data_dir: Path, fast: bool = True,
+                 clock: Clock = utc_now) -> None:
         self.api = api
         self.data_dir = data_dir
         self.fast = fast
+        self.clock = clock
         self._task: asyncio.Task[None] | None = None
         self.runner: TelegramRunner | None = None
 
@@ -38,7 +42,7 @@ class RunningBot:
     async def start(self) -> None:
         # Tests press buttons faster than people do; the per-chat pacing has its own test.
         limiter = SendLimiter(per_chat_rate=50, per_chat_burst=50) if self.fast else None
-        self.runner = TelegramRunner(self.settings(), limiter)
+        self.runner = TelegramRunner(self.settings(), limiter, clock=self.clock)
         polls_before = self._polls()
         self._task = asyncio.create_task(self.runner.run(handle_signals=False))
         for _ in range(200):  # until the first long poll arrives

@@ -314,3 +314,35 @@ async def test_forged_and_foreign_check_in_buttons_change_nothing(
         assert (await desk.button(NEWCOMER, data)).notice
     [still] = [e for e in await plan_of(db, NEWCOMER) if e.id == mine.id]
     assert still.answered_at is None
+
+
+async def test_a_sleutelpersoon_notes_the_end_month_inside_the_conversation(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    db = both_databases
+    await staff(db, desk, HELPER, Role.SLEUTELPERSOON)
+    await onboard(desk, NEWCOMER, "o:beg:unknown")
+    assert [e.kind for e in await plan_of(db, NEWCOMER)] == [c.Kind.ASK_AGAIN]
+    await desk.command(NEWCOMER, "person")
+    await desk.post(NEWCOMER, Posted(300, "متى ينتهي الإرشاد؟", "text", None))
+    async with db.uow() as uow:
+        person = await uow.people.by_telegram_id(NEWCOMER.telegram_id)
+        assert person is not None
+        question = await uow.handoffs.open_of(person.id)
+    assert question is not None
+    # A newcomer cannot use the command; the sleutelpersoon who answers can.
+    assert (await desk.command(NEWCOMER, "begeleiding", "2027-06")).replies
+    assert [e.kind for e in await plan_of(db, NEWCOMER)] == [c.Kind.ASK_AGAIN]
+    await desk.button(HELPER, f"r:claim:{question.id}")
+    refused = await desk.command(HELPER, "begeleiding", "2026-01")  # in the past
+    assert "not a month still to come" in refused.replies[0].text
+    await desk.command(HELPER, "begeleiding", "2027-06")
+    plan = await plan_of(db, NEWCOMER)
+    assert [e.step for e in plan if e.status is c.Status.PLANNED][:2] == ["heads-up-14",
+                                                                          "day-7"]
+    assert [e.due.astimezone(ZONE).date() for e in plan if e.step == "heads-up-14"] == [
+        date(2027, 6, 16)]
+    told = await sent_to(db, NEWCOMER, outbox.Kind.RELAY)
+    assert any("Noor" in t and "2027" in t for t in told)
+    async with db.uow() as uow:
+        entries = await uow.audit.recent(["leiden"], 5)
+    assert any(e.action.value == "checkins.end-month" for e in entries)
