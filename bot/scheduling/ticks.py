@@ -19,7 +19,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock,
+async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock, checkins: Checkins,
                          conversation_retention: timedelta = h.CONTENT_RETENTION) -> None:
     forgotten = await privacy.purge_unconsented(uow_factory, clock())
     if forgotten:
@@ -30,6 +30,7 @@ async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock,
     emptied = await handoff.purge_content(uow_factory, clock(), conversation_retention)
     if emptied:
         log.info("retention: removed the content of %s ended conversations", emptied)
+    await checkins.forget_seasons(uow_factory, clock())
     invitations, entries = await staff.purge_records(uow_factory, clock())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,
@@ -75,7 +76,7 @@ def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
              "max_instances": 1, "replace_existing": True,
              "misfire_grace_time": int(tick_seconds) + 60}
     scheduler.add_job(retention_tick, id="retention",
-                      args=[uow_factory, clock,
+                      args=[uow_factory, clock, checkins,
                             timedelta(days=settings.conversation_retention_days)], **every)
     scheduler.add_job(outbox_tick, id="outbox", args=[drainer], **every)
     scheduler.add_job(handoff_tick, id="handoff", args=[router, uow_factory, clock], **every)

@@ -102,6 +102,33 @@ class Checkins:
         await uow.checkins.replace_plan(after.id, plan_for(after, now, self._zone, schedule,
                                                            done))
 
+    async def plan_missing(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        """Write plans for people who answered before check-ins existed (once, after an
+        upgrade: `wegwijs checkins plan`); returns how many people got one."""
+        planned, after = 0, 0
+        while True:
+            async with uow_factory() as uow:
+                ids = await uow.checkins.unplanned(after, BATCH)
+                for person_id in ids:
+                    person = await uow.people.get(person_id)
+                    if person is None:
+                        continue
+                    schedule = self._knowledge.checkin_schedule(person.municipality)
+                    rows = plan_for(person, now, self._zone, schedule, frozenset())
+                    await uow.checkins.replace_plan(person_id, rows)
+                    planned += bool(rows)
+                await uow.commit()
+            if len(ids) < BATCH:
+                return planned
+            after = ids[-1]
+
+    async def forget_seasons(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        """Forget which seasons went out before last year: none of them can open again."""
+        async with uow_factory() as uow:
+            forgotten = await uow.seasons.forget(f"{now.astimezone(self._zone).year - 1}-01")
+            await uow.commit()
+        return forgotten
+
     # -- the tick ---------------------------------------------------------------------------
 
     async def tick(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:

@@ -122,7 +122,7 @@ async def test_a_year_of_check_ins_across_both_clock_changes_with_a_crash_in_a_t
         await tick(desk, db, clock)
     monkeypatch.undo()
     assert await sent_to(db, NEWCOMER) == []
-    assert [e.status for e in await plan_of(db, NEWCOMER)][0] is c.Status.PLANNED
+    assert next(e.status for e in await plan_of(db, NEWCOMER)) is c.Status.PLANNED
     await tick(desk, db, clock)
     await tick(desk, db, clock)
     assert len(await sent_to(db, NEWCOMER)) == 1  # once
@@ -161,7 +161,7 @@ async def test_changing_the_end_month_replans_what_was_not_sent(
     for data in ("s:open:beg", "s:beg:running", "s:year:2027", "s:month:5"):
         await desk.button(NEWCOMER, data)
     plan = await plan_of(db, NEWCOMER)
-    assert [(e.step, e.status) for e in plan][0] == ("heads-up-14", c.Status.SENT)
+    assert next((e.step, e.status) for e in plan) == ("heads-up-14", c.Status.SENT)
     assert plan[1].step == "day-7" and plan[1].due.astimezone(ZONE).date() == date(2027, 6, 7)
     clock.now = local(2027, 5, 17, 11)
     await tick(desk, db, clock)
@@ -170,7 +170,7 @@ async def test_changing_the_end_month_replans_what_was_not_sent(
     for data in ("s:open:beg", "s:beg:ended"):
         await desk.button(NEWCOMER, data)
     plan = await plan_of(db, NEWCOMER)
-    assert [e.step for e in plan if e.status is c.Status.PLANNED][0] == "day-7"
+    assert next(e.step for e in plan if e.status is c.Status.PLANNED) == "day-7"
     assert [e.due.astimezone(ZONE).date() for e in plan if e.step == "day-7"] == [
         date(2027, 5, 24)]
 
@@ -297,6 +297,10 @@ async def test_seasonal_reminders_once_per_season_and_never_late(
     assert tax and tax[0].not_after == local(2027, 5, 1, 0)  # expires with its window
     before = outbox.before_sending(tax[0], local(2027, 5, 2), None, ZONE)
     assert before.action is outbox.Hold.SKIP  # after the window: never sent late
+    # Which seasons went out is kept until none of them can open again.
+    checkins = desk.chat.checkins
+    assert await checkins.forget_seasons(db.uow, local(2028, 6, 1)) == 0
+    assert await checkins.forget_seasons(db.uow, local(2029, 1, 2)) >= 1
 
 
 async def test_forged_and_foreign_check_in_buttons_change_nothing(
@@ -346,3 +350,20 @@ async def test_a_sleutelpersoon_notes_the_end_month_inside_the_conversation(
     async with db.uow() as uow:
         entries = await uow.audit.recent(["leiden"], 5)
     assert any(e.action.value == "checkins.end-month" for e in entries)
+
+
+async def test_people_who_onboarded_before_check_ins_existed_get_a_plan_once(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    db = both_databases
+    await onboard(desk, NEWCOMER, "o:beg:running", "o:year:2027", "o:month:6")
+    await onboard(desk, OTHER, "o:beg:ended")
+    async with db.uow() as uow:  # as it was before the upgrade: no plans at all
+        for caller in (NEWCOMER, OTHER):
+            person = await uow.people.by_telegram_id(caller.telegram_id)
+            assert person is not None
+            await uow.checkins.replace_plan(person.id, ())
+        await uow.commit()
+    assert await desk.chat.checkins.plan_missing(db.uow, clock.now) == 2
+    assert next(e.step for e in await plan_of(db, NEWCOMER)) == "heads-up-14"
+    assert next(e.step for e in await plan_of(db, OTHER)) == "day-7"
+    assert await desk.chat.checkins.plan_missing(db.uow, clock.now) == 0
