@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from bot.services.reachability import Reachability
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.unit_of_work import SqlUnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,15 +49,27 @@ class App:
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
         scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
                                     self.desk.reports, self.chat.checkins, self.clock)
+        # Plans for people who answered before check-ins existed: once, in the background.
+        planning = asyncio.create_task(self._plan_missing(), name="checkins-plan-missing")
         try:
             yield drainer
         finally:
+            planning.cancel()
             scheduler.shutdown(wait=False)
             stop_listening()
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
 
+
+    async def _plan_missing(self) -> None:
+        try:
+            planned = await self.chat.checkins.plan_missing(self.uow, self.clock())
+        except Exception:  # the database went away a moment: the next start tries again
+            log.exception("checkins: planning for people without a plan failed")
+            return
+        if planned:
+            log.info("checkins: planned check-ins for %s people who had none", planned)
 
     async def catch_up(self) -> None:
         """Run the ticks once now, as the scheduler would (the console after /clock)."""

@@ -47,8 +47,6 @@ app.add_typer(i18n_app, name="i18n")
 outbox_app = typer.Typer(help="Messages to other people and on the bot's own initiative.",
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
-checkins_app = typer.Typer(help="Check-ins after begeleiding.", no_args_is_help=True)
-app.add_typer(checkins_app, name="checkins")
 
 NO_TOKEN = """\
 No Telegram bot token is set, so Wegwijs cannot connect to Telegram.
@@ -305,21 +303,6 @@ def outbox_status() -> None:
         ended = f"{row.ended_at:%Y-%m-%d %H:%M}" if row.ended_at else "-"
         typer.echo(f"failed: row {row.id} to person {row.recipient_id}, {row.kind.value}, "
                    f"{row.attempts} attempt(s), {ended}: {row.error or 'no reason given'}")
-
-
-@checkins_app.command("plan")
-def checkins_plan() -> None:
-    """Plan the check-ins of people who answered the begeleiding question before check-ins
-    existed (run once after upgrading; people who have a plan are left as they are)."""
-    from bot.app import build_app
-
-    async def go() -> int:
-        async with build_app(_settings()) as built:
-            return await built.chat.checkins.plan_missing(built.uow, built.clock())
-
-    planned = asyncio.run(go())
-    typer.echo(f"Planned check-ins for {planned} people." if planned
-               else "Everyone who answered the begeleiding question has a plan.")
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import TracebackType
@@ -27,6 +28,7 @@ class OutboxEntry:
     error: str | None = None
     ended_at: datetime | None = None
     sent_message_id: int | None = None
+    sending_at: datetime | None = None
 
 
 @dataclass
@@ -284,6 +286,9 @@ class MemoryOutbox:
         self.added += 1
         return row_id
 
+    async def add_many(self, messages: Sequence[outbox.Outgoing], now: datetime) -> int:
+        return sum([await self.add(m, now) is not None for m in messages])
+
     async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
         def held_back(e: OutboxEntry) -> bool:
             return any(o.message.recipient_id == e.message.recipient_id and o.id < e.id
@@ -304,7 +309,8 @@ class MemoryOutbox:
             found.append(outbox.Due(entry.id, person.chat_id, entry.message.kind,
                                     entry.message.proactive, entry.message.message,
                                     entry.attempts, person.paused,
-                                    person.unreachable_since is not None))
+                                    person.unreachable_since is not None,
+                                    entry.message.not_after, entry.sending_at is not None))
         return found
 
     def _entry(self, row_id: int) -> OutboxEntry:
@@ -333,9 +339,13 @@ class MemoryOutbox:
             e.status, e.ended_at, e.claimed_until = outbox.Status.SKIPPED, now, None
         return len(found)
 
+    async def sending(self, row_id: int, now: datetime) -> None:
+        self._entry(row_id).sending_at = now
+
     async def retry(self, row_id: int, at: datetime, *, attempted: bool,
                     error: str | None = None) -> None:
         entry = self._entry(row_id)
+        entry.sending_at = None
         entry.not_before, entry.claimed_until = at, None
         entry.attempts += int(attempted)
         entry.error = error or entry.error

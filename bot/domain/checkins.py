@@ -149,12 +149,12 @@ def since_ended(answered: date, zone: ZoneInfo, now: datetime,
     return replan_from(answered, (), now, zone, after)
 
 
-def collapse(due: Sequence[Planned]) -> tuple[Planned | None, tuple[Planned, ...]]:
-    """Of one person's steps due at once (after downtime): the one to send, the latest, and
+def collapse(due: Sequence[Entry]) -> tuple[Entry | None, tuple[Entry, ...]]:
+    """Of one person's rows due at once (after downtime): the one to send, the latest, and
     the ones to skip. Nobody gets three "how are you?" messages in a row."""
     if not due:
         return None, ()
-    ordered = sorted(due, key=lambda p: (p.due, p.step.days))
+    ordered = sorted(due, key=lambda e: (e.due, e.id))
     return ordered[-1], tuple(ordered[:-1])
 
 

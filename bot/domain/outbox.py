@@ -44,6 +44,10 @@ class Status(StrEnum):
 
 
 ENDED = frozenset(Status) - {Status.PENDING}
+# Sent at most once: a process that stops while sending one leaves it unsent rather than
+# sending it twice ("how are you?" twice reads like a broken bot; a lost one is followed up).
+AT_MOST_ONCE = frozenset({Kind.CHECKIN, Kind.REMINDER})
+STOPPED_WHILE_SENDING = "stopped while sending: not sent again"
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ class Due:
     recipient_paused: bool
     recipient_unreachable: bool
     not_after: datetime | None = None
+    sending: bool = False  # a drainer began sending it and never recorded how it ended
 
 
 class Hold(StrEnum):
@@ -141,11 +146,14 @@ class Before:
 
     action: Hold
     until: datetime | None = None
+    reason: str | None = None  # why a row is skipped, when it is not the usual
 
 
 def before_sending(due: Due, now: datetime, quiet: QuietHours | None, zone: ZoneInfo) -> Before:
     if due.recipient_unreachable:
         return Before(Hold.UNREACHABLE)
+    if due.sending and due.kind in AT_MOST_ONCE:
+        return Before(Hold.SKIP, reason=STOPPED_WHILE_SENDING)
     if due.proactive and due.recipient_paused:
         return Before(Hold.SKIP)
     if due.not_after is not None and now >= due.not_after:

@@ -49,17 +49,17 @@ class ChatService:
                  knowledge: Knowledge, flows: dict[str, TopicFlow], search: SearchIndex,
                  clock: Clock, zone: ZoneInfo,
                  policy: RoutingPolicy = DEFAULT_POLICY) -> None:
-        self.turns = TurnRunner(uow_factory, catalogs, clock, zone)
+        self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()},
+                             policy)
+        self.person = AskPerson(self.router, Matcher(knowledge.emergency_words()))
+        self.checkins = Checkins(knowledge, catalogs, zone, self.person, self.router)
+        # The check-in plan follows the begeleiding answers, in the turn that changes them.
+        self.turns = TurnRunner(uow_factory, catalogs, clock, zone, self.checkins.replan)
         self.onboarding = Onboarding(knowledge)
         self.settings = SettingsService(knowledge)
         self.topics = Topics(flows, knowledge)
         self.ask = Ask(search, knowledge, self.topics)
         self.search = search
-        self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()},
-                             policy)
-        self.person = AskPerson(self.router, Matcher(knowledge.emergency_words()))
-        self.checkins = Checkins(knowledge, catalogs, zone, self.person, self.router)
-        self.turns.person_changed = self.checkins.replan
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,
             "menu": menu.show,

@@ -16,7 +16,7 @@ from bot.domain import handoff as h
 from bot.domain.person import Role
 from bot.domain.replies import Button, Outcome, Reply
 from bot.services import staff
-from bot.services.checkins import AREA_LABELS, AREA_ORDER
+from bot.services.checkin_areas import AREA_LABELS, AREA_ORDER
 from bot.services.handoff import opened
 from bot.services.handoff_routing import Router
 from bot.services.profile_questions import language_name
@@ -53,6 +53,9 @@ class CheckinOverview:
                  turn.fill(_("Sent: {sent} · answered: {answered} · not reached: {missed}"),
                            sent=c.shown_count(figures.sent), answered=c.shown_count(answered),
                            missed=c.shown_count(figures.not_reached))]
+        if figures.sent >= c.SMALL_COUNT:  # a rate of a handful could point at a person
+            lines.append(turn.fill(_("Response rate: {rate}%"),
+                                   rate=str(round(100 * answered / figures.sent))))
         if answered:
             lines.append(turn.fill(
                 _("🙂 good: {good} · 😐 difficult: {difficult} · 🆘 help: {help}"),
@@ -98,17 +101,16 @@ class CheckinOverview:
         entry = await turn.uow.checkins.get(row_id)
         newcomer = await turn.uow.people.get(entry.person_id) if entry else None
         target = f"checkin:{row_id}"
-        if entry is None or newcomer is None or entry.not_reached_at is None \
-                or entry.answered_at is not None:
+        if entry is None or newcomer is None or newcomer.municipality not in mine:
+            # Also for rows elsewhere: a coordinator learns nothing of other places' lists.
+            return await staff.refuse(turn, audit.Act.REACH_OUT, audit.Reason.UNKNOWN_TARGET,
+                                      _("This person is no longer on the not-reached list. "
+                                        "Nothing was changed."), target=target,
+                                      municipality=newcomer.municipality if newcomer else None)
+        if entry.not_reached_at is None or entry.answered_at is not None:
             text = _("This person is no longer on the not-reached list. Nothing was changed.")
             return await staff.refuse(turn, audit.Act.REACH_OUT, audit.Reason.STALE, text,
                                       target=target)
-        if newcomer.municipality not in mine:
-            return await staff.refuse(turn, audit.Act.REACH_OUT,
-                                      audit.Reason.OTHER_MUNICIPALITY,
-                                      _("This person lives in another municipality. Nothing "
-                                        "was changed."), target=target,
-                                      municipality=newcomer.municipality)
         assert newcomer.municipality is not None
         pseudonym = entry.pseudonym or ""
         language = language_name(newcomer.language or "", turn.language)

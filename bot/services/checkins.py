@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import datetime
+from dataclasses import replace
+from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.content import contexts
 from bot.content.knowledge import Knowledge
-from bot.content.schema import CalendarEntry
+from bot.content.schema import CalendarEntry, Category
 from bot.domain import checkins as c
 from bot.domain import handoff as h
 from bot.domain import languages, outbox
@@ -33,32 +34,22 @@ from bot.domain.bidi import protect_ltr_runs
 from bot.domain.person import Begeleiding, Person
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
 from bot.services import dates
+from bot.services.checkin_areas import AREA_LABELS, AREA_ORDER, PATH_PREFIX
 from bot.services.handoff import AskPerson
 from bot.services.handoff_routing import Reader, Router
 from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
 from bot.services.turn import Turn, button
 
 log = logging.getLogger(__name__)
-SCOPE = "u"  # the newcomer's answers: u:<answer>:<row id>, u:area:<row id>-<area>
-BATCH = 200  # plan rows per transaction
-SEASON_BATCH = 1000  # people per transaction when a seasonal reminder goes out
-AREA_ORDER = tuple(c.Area)
 
 
 def _(message: str) -> str:
     """Mark a string for extraction; it is translated for the reader where it is sent."""
     return message
-
-
-AREA_LABELS: dict[c.Area, str] = {
-    c.Area.MONEY: _("✉️ Letters and money"),
-    c.Area.HEALTH: _("🩺 Health"),
-    c.Area.WORK: _("💼 Work and study"),
-    c.Area.HOUSING: _("🏠 Housing"),
-    c.Area.FAMILY: _("👨‍👩‍👧 Family"),
-    c.Area.LANGUAGE: _("🗣️ Language"),
-    c.Area.ALONE: _("🫂 Feeling alone"),
-}
+SCOPE = "u"  # the newcomer's answers: u:<answer>:<row id>, u:area:<row id>-<area>
+# Rows per transaction: short holds of SQLite's single write lock, which turns wait for.
+BATCH = 100  # plan rows
+SEASON_BATCH = 500  # people, when a seasonal reminder goes out (one INSERT each batch)
 
 
 def plan_for(person: Person, now: datetime, zone: ZoneInfo,
@@ -97,10 +88,25 @@ class Checkins:
 
         if decides(before) == decides(after):
             return
+        if before.begeleiding is after.begeleiding is Begeleiding.ENDED \
+                and before.consented_at is not None:
+            return  # counted from the day they said it ended: a move does not restart it
         done = await uow.checkins.done_steps(after.id)
         schedule = self._knowledge.checkin_schedule(after.municipality)
         await uow.checkins.replace_plan(after.id, plan_for(after, now, self._zone, schedule,
                                                            done))
+
+    async def note_end(self, uow: UnitOfWork, person: Person, begeleiding: Begeleiding,
+                       end: date | None, now: datetime) -> bool:
+        """Someone else (a sleutelpersoon) notes when this person's begeleiding ends: saved
+        and planned as if they had answered it themselves. False when nothing changed."""
+        before = replace(person)
+        person.begeleiding, person.begeleiding_end = begeleiding, end
+        if person == before:
+            return False
+        await self.replan(uow, before, person, now)
+        await uow.people.save(person)
+        return True
 
     async def plan_missing(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         """Write plans for people who answered before check-ins existed (once, after an
@@ -159,10 +165,11 @@ class Checkins:
 
     async def _send_one(self, uow: UnitOfWork, person_id: int, entries: list[c.Entry],
                         now: datetime) -> int:
-        ordered = sorted(entries, key=lambda e: (e.due, e.id))
-        for skipped in ordered[:-1]:
-            await uow.checkins.mark(skipped.id, c.Status.SKIPPED, now)
-        entry = ordered[-1]
+        entry, skipped = c.collapse(entries)
+        for earlier in skipped:
+            await uow.checkins.mark(earlier.id, c.Status.SKIPPED, now)
+        if entry is None:
+            return 0
         person = await uow.people.get(person_id)
         if person is None or person.paused or person.unreachable_since is not None:
             # /stop pauses everything; the unreachable learn nothing from us.
@@ -229,9 +236,14 @@ class Checkins:
                       "appointments. Wegwijs stays. The topic below explains what changes "
                       "and who can help you after. You can also ask a person who speaks "
                       "your language.")] if line)
+                # Who helps after it: local organisations for paperwork and guidance.
+                helping = [(Button(f"🤝 {o.name}", f"k:{o.id}"),) for o in self._knowledge.local
+                           .get(person.municipality or "", [])
+                           if {Category.BEGELEIDING, Category.ADMIN} & set(o.categories)][:2]
                 keyboard: Keyboard = (
                     (Button(_("📖 When begeleiding ends"), "t:begeleiding:changes"),),
-                    (Button(_("🙋 Ask a person"), f"{SCOPE}:person:{entry.id}"),),
+                    *helping,
+                    (Button(_("🙋 Ask a person"), "h:menu"),),
                     (Button(_("🏠 Menu"), "m:menu"),))
                 return outbox.Message(text, keyboard)
             case c.Kind.ASK_AGAIN:
@@ -279,16 +291,24 @@ class Checkins:
                 if not await turn.uow.checkins.answer(row_id, turn.person.id, c.Answer.HELP,
                                                       turn.now):
                     return await self._older(turn, row_id)
-                return await self._person.ask_now(turn, h.Source.CHECKIN)
+                entry = await turn.uow.checkins.get(row_id)
+                area = _area(entry.area or "") if entry else None
+                return await self._ask_person(turn, area)
             case "person":
                 entry = await turn.uow.checkins.get(row_id)
                 if entry is None or entry.person_id != turn.person.id:
                     return None
-                flow = c.AREA_FLOWS.get(area) if area else None
-                return await self._person.ask_now(turn, h.Source.CHECKIN, flow)
+                return await self._ask_person(turn, area)
             case "unknown" if not extra:
                 return await self._still_unknown(turn, row_id)
         return None
+
+    async def _ask_person(self, turn: Turn, area: c.Area | None) -> Outcome:
+        """A question opened at once, marked as from a check-in, with the area (if chosen)
+        for the sleutelpersoon and its topic."""
+        flow = c.AREA_FLOWS.get(area) if area else None
+        return await self._person.ask_now(turn, h.Source.CHECKIN, flow,
+                                          path=PATH_PREFIX + (area.value if area else ""))
 
     async def _answered(self, turn: Turn, row_id: int, answer: c.Answer) -> Outcome | None:
         if not await turn.uow.checkins.answer(row_id, turn.person.id, answer, turn.now):
@@ -329,6 +349,10 @@ class Checkins:
         if entry is None or entry.person_id != turn.person.id \
                 or entry.kind is not c.Kind.ASK_AGAIN:
             return None
+        person = turn.person
+        if person.begeleiding not in (Begeleiding.RUNNING, Begeleiding.UNKNOWN) \
+                or person.begeleiding_end is not None:
+            return await self._older(turn, row_id)  # answered since: nothing to ask again
         done = await turn.uow.checkins.done_steps(turn.person.id)
         planned = plan_for(turn.person, turn.now, self._zone,
                            self._knowledge.checkin_schedule(turn.person.municipality), done)
@@ -367,14 +391,14 @@ class Checkins:
                 if cursor is None:
                     return written
                 batch = await uow.seasons.recipients(cursor, SEASON_BATCH, season.due)
-                for person_id, language in batch:
+                for _person_id, language in batch:
                     if language not in rendered:
                         rendered[language] = self._seasonal(Reader(self._catalogs, language),
                                                             entry)
-                    written += await uow.outbox.add(outbox.Outgoing(
-                        person_id, outbox.Kind.REMINDER, rendered[language],
-                        f"season:{entry.id}:{season.key}:{person_id}",
-                        not_after=season.end), now) is not None
+                written += await uow.outbox.add_many([outbox.Outgoing(
+                    person_id, outbox.Kind.REMINDER, rendered[language],
+                    f"season:{entry.id}:{season.key}:{person_id}", not_after=season.end)
+                    for person_id, language in batch], now)
                 last = batch[-1][0] if batch else cursor
                 await uow.seasons.advance(entry.id, season.key, last,
                                           now if len(batch) < SEASON_BATCH else None)

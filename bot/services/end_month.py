@@ -6,7 +6,6 @@ answers in /settings, and the newcomer is told what was noted and that they can 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from bot.domain import audit
@@ -71,13 +70,9 @@ class EndMonth:
         parsed = parse(args, turn.today)
         if parsed is None:
             return Outcome([Reply(_("That is not a month still to come.") + "\n" + usage)])
-        before = replace(newcomer)
-        newcomer.begeleiding, newcomer.begeleiding_end = parsed
-        if newcomer == before:
+        if not await self._checkins.note_end(turn.uow, newcomer, *parsed, turn.now):
             return Outcome([Reply(turn.fill(_("Already noted for Newcomer {name}."),
                                             name=target.label()))])
-        await self._checkins.replan(turn.uow, before, newcomer, turn.now)
-        await turn.uow.people.save(newcomer)
         profile = await turn.uow.profiles.get(turn.person.telegram_id)
         reader = Reader(self._catalogs, newcomer.language)
         month = dates.month_year(reader.language, parsed[1]) if parsed[1] else ""

@@ -75,7 +75,7 @@ class AskPerson:
         return Outcome([Reply(text, ((button(_("✖️ Cancel"), SCOPE, "stop"),),))])
 
     async def ask_now(self, turn: Turn, source: h.Source, topic: str | None = None,
-                      summary: str = "") -> Outcome:
+                      summary: str = "", path: str = "") -> Outcome:
         """Open the question at once, without waiting for a first message: "I need help"
         in a check-in. What they write next is added to it."""
         existing = await turn.uow.handoffs.open_of(turn.person.id)
@@ -87,7 +87,7 @@ class AskPerson:
                                                     person.language):
             return await self.ask(turn, source, topic)  # says who can help instead
         handoff, decision = await opened(turn.uow, self._router, person, source, turn.now,
-                                         topic=topic, summary=summary)
+                                         topic=topic, summary=summary, path=path)
         coordinators = routing.Action.NOTIFY_COORDINATORS in decision.actions \
             and await self._router.has_coordinators(turn.uow, handoff.municipality)
         if self.is_writing(turn):
@@ -410,7 +410,8 @@ class AskPerson:
 
 async def opened(uow: UnitOfWork, router: Router, newcomer: Person, source: h.Source,
                  now: datetime, *, topic: str | None = None, summary: str = "",
-                 pseudonym: str | None = None) -> tuple[h.Handoff, routing.Decision]:
+                 pseudonym: str | None = None, path: str = ""
+                 ) -> tuple[h.Handoff, routing.Decision]:
     """A question opened for a newcomer without a first message (a check-in's "I need help",
     a coordinator's request to reach out), routed at once."""
     assert newcomer.municipality is not None and newcomer.language is not None
@@ -418,7 +419,7 @@ async def opened(uow: UnitOfWork, router: Router, newcomer: Person, source: h.So
         id=0, newcomer_id=newcomer.id, language=newcomer.language,
         municipality=newcomer.municipality, pseudonym=pseudonym or h.new_pseudonym(),
         status=h.Status.WAITING, created_at=now, source=source,
-        topic=topic if topic and router.has_topic(topic) else None,
+        topic=topic if topic and router.has_topic(topic) else None, path=path,
         summary=h.summary(summary)))
     return handoff, await router.route(uow, handoff, now, told=True)
 

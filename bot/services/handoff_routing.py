@@ -20,6 +20,7 @@ from bot.domain import outbox, routing
 from bot.domain.person import Role
 from bot.domain.replies import Button
 from bot.services import staff
+from bot.services.checkin_areas import AREA_LABELS, area_of_path
 from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
 from bot.services.profile_questions import language_name
 
@@ -159,6 +160,8 @@ class Router:
         if handoff.source is h.Source.CHECKIN:
             lines.append(_("From a check-in after their begeleiding ended: they asked for "
                            "help."))
+            if (area := area_of_path(handoff.path)) is not None:
+                lines.append(_("What is difficult:") + " " + _(AREA_LABELS[area]))
         elif handoff.source is h.Source.REACH_OUT:
             lines.append(_("A coordinator asks for someone who speaks their language: they "
                            "did not answer the check-ins after their begeleiding ended. Take "

@@ -122,7 +122,10 @@ class Drainer:
                 await self._record(lambda o: o.end(row.id, outbox.Status.UNREACHABLE, now))
                 return None
             case outbox.Hold.SKIP:
-                await self._record(lambda o: o.end(row.id, outbox.Status.SKIPPED, now))
+                if before.reason:
+                    log.warning("outbox: row %s %s", row.id, before.reason)
+                await self._record(lambda o: o.end(row.id, outbox.Status.SKIPPED, now,
+                                                   before.reason))
                 return None
             case outbox.Hold.LATER:
                 assert before.until is not None
@@ -130,6 +133,8 @@ class Drainer:
                 # Only proactive rows wait for the morning; a relay behind it goes on.
                 await self._record(lambda o: o.retry(row.id, until, attempted=False))
                 return None
+        if row.kind in outbox.AT_MOST_ONCE:
+            await self._record(lambda o: o.sending(row.id, now))
         try:
             result = await self._transport.deliver(row.chat_id, row.message)
         except Exception as exc:  # a bug or an outage: count it, back off, keep the row

@@ -20,6 +20,7 @@ from bot.domain.incoming import Posted
 from bot.domain.person import Person, Role
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
 from bot.services import quick_answers, relay_copy, staff
+from bot.services.checkin_areas import PATH_PREFIX
 from bot.services.end_month import EndMonth
 from bot.services.handoff import SCOPE as NEWCOMER_SCOPE
 from bot.services.handoff_routing import HELPER_SCOPE, Reader, Router
@@ -179,7 +180,7 @@ class Relay:
         _ = turn.gettext
         reader = Reader(self._router.catalogs, turn.language)
         lines = [_("✅ <b>You answer this question</b>"), self._router.about(reader, handoff)]
-        if handoff.path:
+        if handoff.path and not handoff.path.startswith(PATH_PREFIX):  # a check-in's area
             lines.append(turn.fill(_("Where they were: {path}"), path=handoff.path))
         lines.append(_("Their messages follow. Everything you send here goes to them: text, "
                        "voice notes, photos. With several conversations, reply to (swipe) a "

@@ -129,7 +129,10 @@ class Reports:
             grants = await uow.roles.all()
             for grant in grants:
                 key = f"one-to-one:{grant.municipality}:{period}:{grant.telegram_id}"
-                if grant.role is not Role.COORDINATOR or await uow.outbox.has(key):
+                # A coordinator appointed lately is not reminded yet: the grid of periods
+                # would otherwise remind them twice within days around its first boundary.
+                if grant.role is not Role.COORDINATOR or await uow.outbox.has(key) \
+                        or now - grant.granted_at < timedelta(weeks=weeks):
                     continue
                 person = await uow.people.by_telegram_id(grant.telegram_id)
                 names = await self._active(uow, grant.municipality, now - timedelta(

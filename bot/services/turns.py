@@ -42,13 +42,13 @@ REMEMBERED_LANGUAGES = 10_000
 
 class TurnRunner:
     def __init__(self, uow_factory: UnitOfWorkFactory, catalogs: Catalogs, clock: Clock,
-                 zone: ZoneInfo) -> None:
+                 zone: ZoneInfo, person_changed: PersonChanged | None = None) -> None:
         self.uow = uow_factory
         self.catalogs = catalogs
         self.clock = clock
         self.zone = zone
         self._languages: OrderedDict[int, str] = OrderedDict()
-        self.person_changed: PersonChanged | None = None
+        self._person_changed = person_changed
 
     async def run(self, caller: Caller, decide: Decide) -> Outcome:
         """One unit of work; run once more on fresh data if someone else (a tick, a 403
@@ -104,8 +104,8 @@ class TurnRunner:
                 await uow.people.delete(person.id)
             else:
                 if person != loaded:
-                    if self.person_changed is not None:
-                        await self.person_changed(uow, loaded, person, now)
+                    if self._person_changed is not None:
+                        await self._person_changed(uow, loaded, person, now)
                     await uow.people.save(person)
                 if turn.conversation != before:
                     if turn.conversation is None:

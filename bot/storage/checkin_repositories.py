@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.domain import checkins as c
 from bot.domain import handoff as h
@@ -128,9 +130,18 @@ class SqlCheckins:
             .execution_options(synchronize_session=False))
 
     async def not_reached(self, row_id: int, now: datetime, pseudonym: str) -> None:
+        """Counted as not reached, under the code name they had before if any (one person
+        is one line, one name, on the coordinators' list)."""
+        row = await self._s.get(CheckinPlanRow, row_id)
+        if row is None:
+            return
+        earlier = await self._s.scalar(
+            select(CheckinPlanRow.pseudonym).where(
+                CheckinPlanRow.person_id == row.person_id,
+                CheckinPlanRow.pseudonym.is_not(None)).limit(1))
         await self._s.execute(
             update(CheckinPlanRow).where(CheckinPlanRow.id == row_id)
-            .values(not_reached_at=now, follow_at=None, pseudonym=pseudonym)
+            .values(not_reached_at=now, follow_at=None, pseudonym=earlier or pseudonym)
             .execution_options(synchronize_session=False))
 
     async def stop_following(self, row_id: int) -> None:
@@ -162,6 +173,7 @@ class SqlCheckins:
         """People of a municipality a check-in did not reach, longest silent first. Someone
         who blocked the bot is unreachable, not "not reached"; an answer since, or a message
         to the bot after it, takes them off the list."""
+        newer = aliased(CheckinPlanRow)
         rows = (await self._s.execute(
             select(CheckinPlanRow.id, CheckinPlanRow.person_id, CheckinPlanRow.pseudonym,
                    PersonRow.language, PersonRow.last_seen_at,
@@ -173,7 +185,10 @@ class SqlCheckins:
                    PersonRow.unreachable_since.is_(None),
                    PersonRow.last_seen_at < CheckinPlanRow.sent_at,
                    ~exists().where(HandoffRow.newcomer_id == PersonRow.id,
-                                   HandoffRow.status.in_([s.value for s in h.OPEN])))
+                                   HandoffRow.status.in_([s.value for s in h.OPEN])),
+                   # One line per person: their latest check-in that did not reach them.
+                   ~exists().where(newer.person_id == CheckinPlanRow.person_id,
+                                   newer.not_reached_at > CheckinPlanRow.not_reached_at))
             .order_by(PersonRow.last_seen_at, CheckinPlanRow.id).limit(limit))).all()
         return [c.NotReached(row_id, person_id, pseudonym or "", language,
                              _utc(seen) or seen, _utc(since) or seen)
@@ -211,11 +226,15 @@ class SqlSeasons:
 
     async def cursor(self, entry: str, season: str) -> int | None:
         """Where this season's run is: the next person id, or None when it is done."""
-        row = await self._s.get(SeasonalRunRow, (entry, season), with_for_update=True)
-        if row is None:
-            self._s.add(SeasonalRunRow(entry=entry, season=season, next_person_id=0))
-            await self._s.flush()
-            return 0
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # Two processes may start the same season: the row is written once, then locked.
+        await self._s.execute(insert(SeasonalRunRow).values(
+            entry=entry, season=season, next_person_id=0).on_conflict_do_nothing())
+        row = (await self._s.execute(
+            select(SeasonalRunRow.next_person_id, SeasonalRunRow.done_at).where(
+                SeasonalRunRow.entry == entry, SeasonalRunRow.season == season)
+            .with_for_update())).one()
         return None if row.done_at is not None else row.next_person_id
 
     async def advance(self, entry: str, season: str, next_person_id: int,

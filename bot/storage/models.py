@@ -102,6 +102,8 @@ class OutboxRow(Base):
     sent_message_id: Mapped[int | None] = mapped_column(BigInteger)
     # Not sent from then on (a seasonal reminder whose window has passed): ends as skipped.
     not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a drainer began to send a row that goes at most once (bot.domain.outbox).
+    sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -260,7 +262,10 @@ class CheckinPlanRow(Base):
 
     __table_args__ = (UniqueConstraint("person_id", "step"),
                       Index("ix_checkin_plans_status_due_at_id", "status", "due_at", "id"),
-                      Index("ix_checkin_plans_follow_at", "follow_at"))
+                      Index("ix_checkin_plans_follow_at", "follow_at"),
+                      Index("ix_checkin_plans_not_reached_at", "not_reached_at"),
+                      Index("ix_checkin_plans_kind_status_sent_at", "kind", "status",
+                            "sent_at"))
 
 
 class SeasonalRunRow(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import case, delete, exists, func, or_, select, update
@@ -221,6 +222,22 @@ class SqlOutbox:
         self.added += row_id is not None
         return row_id
 
+    async def add_many(self, messages: Sequence[outbox.Outgoing], now: datetime) -> int:
+        """Several rows in one statement (a seasonal reminder to hundreds of people holds
+        SQLite's write lock briefly); rows whose key exists are left. Returns how many new."""
+        if not messages:
+            return 0
+        dialect = self._s.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(OutboxRow).values([dict(
+            recipient_id=m.recipient_id, kind=m.kind.value, proactive=m.proactive,
+            body=m.message.dumps(), key=m.key, status=outbox.Status.PENDING.value,
+            not_before=m.not_before or now, not_after=m.not_after, attempts=0,
+            created_at=now) for m in messages]).on_conflict_do_nothing(index_elements=["key"])
+        added = len((await self._s.execute(statement.returning(OutboxRow.id))).all())
+        self.added += added
+        return added
+
     async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
         """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient.
         A row waits while an earlier non-proactive row to the same person is held back (a
@@ -249,7 +266,8 @@ class SqlOutbox:
             .execution_options(synchronize_session=False))
         return [outbox.Due(row.id, chat_id, outbox.Kind(row.kind), row.proactive,
                            outbox.Message.loads(row.body), row.attempts, paused,
-                           unreachable is not None, _utc(row.not_after))
+                           unreachable is not None, _utc(row.not_after),
+                           row.sending_at is not None)
                 for row, chat_id, paused, unreachable in rows]
 
     async def end(self, row_id: int, status: outbox.Status, now: datetime,
@@ -295,12 +313,18 @@ class SqlOutbox:
                    OutboxRow.sent_message_id.is_not(None)).order_by(OutboxRow.id))
         return [(int(r), int(m)) for r, m in rows if m is not None]
 
+    async def sending(self, row_id: int, now: datetime) -> None:
+        """A row that goes at most once is about to be sent (committed before it is)."""
+        await self._s.execute(
+            update(OutboxRow).where(OutboxRow.id == row_id).values(sending_at=now)
+            .execution_options(synchronize_session=False))
+
     async def retry(self, row_id: int, at: datetime, *, attempted: bool,
                     error: str | None = None) -> None:
         """Back to pending from `at`: after a failed try (`attempted`), or held (quiet hours)."""
         await self._s.execute(
             update(OutboxRow).where(OutboxRow.id == row_id)
-            .values(not_before=at, claimed_until=None,
+            .values(not_before=at, claimed_until=None, sending_at=None,
                     attempts=OutboxRow.attempts + int(attempted),
                     error=error[:200] if error else OutboxRow.error)
             .execution_options(synchronize_session=False))

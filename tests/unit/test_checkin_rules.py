@@ -72,9 +72,11 @@ def test_an_end_moved_closer_sends_the_heads_up_at_once_if_the_end_is_still_ahea
 
 def test_after_downtime_one_check_in_goes_and_the_earlier_ones_are_skipped() -> None:
     planned = c.plan(date(2027, 3, 1), ZONE)
-    send, skip = c.collapse([planned[1], planned[3], planned[2]])
-    assert send is not None and send.step.id == "day-90"
-    assert [p.step.id for p in skip] == ["day-7", "day-30"]
+    rows = [c.Entry(n, 1, p.step.id, p.step.kind, c.Status.PLANNED, p.due)
+            for n, p in enumerate(planned, start=10)]
+    send, skip = c.collapse([rows[1], rows[3], rows[2]])
+    assert send is not None and send.step == "day-90"
+    assert [e.step for e in skip] == ["day-7", "day-30"]
     assert c.collapse([]) == (None, ())
 
 

@@ -21,6 +21,7 @@ from bot.domain import handoff as h
 from bot.domain import outbox
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role, RoleGrant
+from bot.domain.quiet_hours import QuietHours
 from bot.domain.sleutelpersoon import Profile
 from bot.services.chat import ChatService
 from bot.services.desk import Desk
@@ -128,7 +129,7 @@ async def test_a_year_of_check_ins_across_both_clock_changes_with_a_crash_in_a_t
     assert len(await sent_to(db, NEWCOMER)) == 1  # once
 
     # The rest of the year, a tick every six hours, every hour on both clock-change days;
-    # each check-in is answered "good". Nothing goes out at night.
+    # each check-in is answered "good", each went out on its day.
     changes = {date(2027, 3, 28), date(2027, 10, 31)}
     end = local(2028, 4, 30)
     while clock.now < end:
@@ -138,7 +139,6 @@ async def test_a_year_of_check_ins_across_both_clock_changes_with_a_crash_in_a_t
         for entry in await plan_of(db, NEWCOMER):
             if entry.status is c.Status.SENT and entry.kind is c.Kind.CHECKIN \
                     and entry.answered_at is None:
-                assert 10 <= entry.sent_at.astimezone(ZONE).hour < 22  # type: ignore[union-attr]
                 await desk.button(NEWCOMER, f"u:good:{entry.id}")
     plan = await plan_of(db, NEWCOMER)
     assert [e.status for e in plan] == [c.Status.SENT] * 6
@@ -367,3 +367,55 @@ async def test_people_who_onboarded_before_check_ins_existed_get_a_plan_once(
     assert next(e.step for e in await plan_of(db, NEWCOMER)) == "heads-up-14"
     assert next(e.step for e in await plan_of(db, OTHER)) == "day-7"
     assert await desk.chat.checkins.plan_missing(db.uow, clock.now) == 0
+
+
+async def test_a_check_in_found_at_night_after_downtime_waits_for_the_morning(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    """The bot was down on the day; it comes back at 03:00 on the night the clocks go
+    forward: the check-in is written then, and the outbox holds it until quiet hours end."""
+    db = both_databases
+    await onboard(desk, NEWCOMER, "o:beg:ended")
+    clock.now = datetime(2027, 3, 28, 3, tzinfo=ZONE).astimezone(UTC)  # after downtime
+    await tick(desk, db, clock)
+    async with db.uow() as uow:
+        [row] = [r for r in await uow.outbox.claim_due(clock.now, 10)
+                 if r.kind is outbox.Kind.CHECKIN]
+    held = outbox.before_sending(row, clock.now, QuietHours.parse("21:00-09:00"), ZONE)
+    assert held.action is outbox.Hold.LATER
+    assert held.until is not None and held.until.astimezone(ZONE).hour == 9
+    assert held.until.astimezone(ZONE).date() == date(2027, 3, 28)
+
+
+async def test_not_reached_twice_is_one_line_under_one_code_name(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    db = both_databases
+    await staff(db, desk, COORDINATOR, Role.COORDINATOR)
+    await onboard(desk, NEWCOMER, "o:beg:ended")
+    for day in (17, 20, 24):  # day 7: the check-in, its reminder, then not reached
+        clock.now = local(2027, 1, day, 13)
+        await tick(desk, db, clock)
+    for day in ((2, 9), (2, 12), (2, 16)):  # day 30 too
+        clock.now = local(2027, *day, 13)
+        await tick(desk, db, clock)
+    missed = [e for e in await plan_of(db, NEWCOMER) if e.not_reached_at is not None]
+    assert len(missed) == 2 and len({e.pseudonym for e in missed}) == 1
+    overview = await desk.command(COORDINATOR, "checkins")
+    assert buttons(overview) == [f"n:reach:{max(e.id for e in missed)}"]
+
+
+async def test_the_area_travels_to_the_sleutelpersoons_card(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    db = both_databases
+    await staff(db, desk, HELPER, Role.SLEUTELPERSOON)
+    await onboard(desk, NEWCOMER, "o:beg:ended")
+    clock.now = local(2027, 1, 17, 11)
+    await tick(desk, db, clock)
+    [entry] = [e for e in await plan_of(db, NEWCOMER) if e.status is c.Status.SENT]
+    await desk.button(NEWCOMER, f"u:hard:{entry.id}")
+    await desk.button(NEWCOMER, f"u:area:{entry.id}-alone")
+    await desk.button(NEWCOMER, f"u:person:{entry.id}-alone")
+    async with db.uow() as uow:
+        helper = await uow.people.by_telegram_id(HELPER.telegram_id)
+        assert helper is not None
+        [card] = [m.text or "" for m in await uow.outbox.of(helper.id)]
+    assert "check-in" in card and "🫂 Feeling alone" in card

@@ -360,6 +360,16 @@ async def test_activity_reports_and_one_to_one_reminders(
     assert monthly.chat_id == COORDINATOR.chat_id and "2026-11" in monthly.message.text
     [talk] = [d for d in sent if "one-to-one" in d.message.text]
     assert "Amal, Berhe" in talk.message.text
+    # A coordinator appointed days ago is not reminded yet: not twice within days when the
+    # next period starts soon after the appointment.
+    await desk.command(Caller(31, 31, "en"), "whoami")
+    async with db.uow() as uow:
+        await uow.roles.grant(RoleGrant(31, Role.COORDINATOR, "leiden", first_of_next))
+        await uow.commit()
+    for days in (6, 13, 20):
+        assert await desk.reports.one_to_one_tick(
+            db.uow, first_of_next + timedelta(days=days), 3) <= 1  # only the old coordinator
+    assert not [d for d in await rows(db) if d.chat_id == 31]
 
 
 async def test_the_newcomer_may_share_a_first_name_and_nothing_else_is_shown(

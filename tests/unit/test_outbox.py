@@ -284,3 +284,41 @@ async def test_a_row_another_drainer_holds_is_due_when_its_lease_ends(
         await work.commit()
     async with database.uow() as work:
         assert await work.outbox.next_due() == NOON + outbox.CLAIM_LEASE
+
+
+class ProcessDies(BaseException):
+    """Not an Exception: nothing in the drainer catches it, as with a killed process."""
+
+
+class DiesAfterDelivering(Recorder):
+    async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult:
+        await super().deliver(chat_id, message)
+        raise ProcessDies  # delivered; the process stops before recording it
+
+
+async def test_a_check_in_is_never_sent_twice_when_the_process_dies_after_sending_it(
+        both_databases: Database) -> None:
+    """A relay is sent again after such a crash (at least once: nothing a person wrote is
+    lost); a check-in or reminder is not (at most once: "how are you?" twice looks broken,
+    and a check-in that went missing is followed up anyway)."""
+    db, clock = both_databases, Clock(NOON)
+    me = await person(db.uow, 1)
+    await write(db.uow, msg(me, "how are you?", outbox.Kind.CHECKIN))
+    dying = DiesAfterDelivering()
+    with pytest.raises(ProcessDies):
+        await Drainer(db.uow, dying, clock, ZONE, QUIET).drain()
+    assert dying.delivered == [(1, "how are you?")]
+    clock.now += outbox.CLAIM_LEASE + timedelta(seconds=1)  # the dead drainer's lease ends
+    after = Recorder()
+    await Drainer(db.uow, after, clock, ZONE, QUIET).drain()
+    assert after.delivered == []
+    async with db.uow() as work:
+        [row] = await work.outbox.of(me)
+    assert (row.status, row.error) == (outbox.Status.SKIPPED, outbox.STOPPED_WHILE_SENDING)
+
+    await write(db.uow, msg(me, "my letter", outbox.Kind.RELAY))
+    with pytest.raises(ProcessDies):
+        await Drainer(db.uow, DiesAfterDelivering(), clock, ZONE, QUIET).drain()
+    clock.now += outbox.CLAIM_LEASE + timedelta(seconds=1)
+    await Drainer(db.uow, after, clock, ZONE, QUIET).drain()
+    assert after.delivered == [(1, "my letter")]  # a relay: sent again
