@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -289,6 +289,8 @@ class Figures:
     answered: dict[str, int]  # answer -> count
     areas: dict[str, int]  # area -> count
     not_reached: int
+    # Questions to a person opened from check-ins: area -> how they ended ("open" while not).
+    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class Answer(StrEnum):

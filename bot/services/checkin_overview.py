@@ -47,7 +47,8 @@ class CheckinOverview:
     async def _municipality(self, turn: Turn, municipality: str) -> Reply:
         _ = turn.gettext
         name = staff.municipality_name(self._knowledge, municipality)
-        figures = await turn.uow.checkins.figures(municipality, turn.now - FIGURES_OVER)
+        figures = await turn.uow.checkins.figures(municipality, turn.now - FIGURES_OVER,
+                                                  turn.now - h.CONTENT_RETENTION)
         answered = sum(figures.answered.values())
         lines = [turn.fill(_("<b>Check-ins in {place}</b> (last 12 months)"), place=name),
                  turn.fill(_("Sent: {sent} · answered: {answered} · not reached: {missed}"),
@@ -67,6 +68,18 @@ class CheckinOverview:
                  for a in AREA_ORDER if figures.areas.get(a.value)]  # "<5" escaped
         if areas:
             lines.append(_("What is difficult:") + " " + " · ".join(areas))
+        if figures.outcomes:
+            lines.append(_("Questions to a person from check-ins (last 90 days), how they "
+                           "ended:"))
+        for area in [*AREA_ORDER, None]:
+            ended = figures.outcomes.get(area.value if area else "none")
+            if ended:
+                lines.append("• " + turn.fill(
+                    "{area}: ✅ {answered} · 🤝 {referred} · 📌 {follow} · ⏳ {open}",
+                    area=_(AREA_LABELS[area]) if area else "🆘",
+                    **{key: c.shown_count(ended.get(result, 0)) for key, result in (
+                        ("answered", "answered"), ("referred", "referred"),
+                        ("follow", "follow_up"), ("open", "open"))}))
         missed = await turn.uow.checkins.not_reached_in(municipality, SHOWN)
         keyboard: list[tuple[Button, ...]] = []
         if missed:

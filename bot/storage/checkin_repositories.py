@@ -17,6 +17,7 @@ from bot.domain import handoff as h
 from bot.storage.models import CheckinPlanRow, HandoffRow, PersonRow, SeasonalRunRow
 from bot.storage.repositories import _rowcount, _utc
 
+AREA_PATH = "checkin:"  # bot.services.checkin_areas.PATH_PREFIX (storage does not import services)
 # A claimed row stays taken this long; claiming, rendering into the outbox and marking it
 # sent happen in one transaction, so the lease only keeps two ticks apart.
 LEASE_MINUTES = 2
@@ -194,8 +195,11 @@ class SqlCheckins:
                              _utc(seen) or seen, _utc(since) or seen)
                 for row_id, person_id, pseudonym, language, seen, since in rows]
 
-    async def figures(self, municipality: str, since: datetime) -> c.Figures:
-        """Check-ins sent since `since` to people of a municipality, counted."""
+    async def figures(self, municipality: str, since: datetime,
+                      questions_since: datetime) -> c.Figures:
+        """Check-ins sent since `since` to people of a municipality, counted; and how the
+        questions opened from check-ins since `questions_since` ended, per area (the area
+        is kept with a question's other content, for 90 days after it ends)."""
         mine = and_(PersonRow.id == CheckinPlanRow.person_id,
                     PersonRow.municipality == municipality,
                     CheckinPlanRow.kind == c.Kind.CHECKIN.value,
@@ -213,8 +217,18 @@ class SqlCheckins:
             select(CheckinPlanRow.area, func.count()).join(PersonRow, mine)
             .where(CheckinPlanRow.area.is_not(None))
             .group_by(CheckinPlanRow.area))).all())
+        outcomes: dict[str, dict[str, int]] = {}
+        for path, result, count in (await self._s.execute(
+                select(HandoffRow.path, HandoffRow.result, func.count())
+                .where(HandoffRow.municipality == municipality,
+                       HandoffRow.source == h.Source.CHECKIN.value,
+                       HandoffRow.created_at >= questions_since,
+                       HandoffRow.path.startswith(AREA_PATH, autoescape=True))
+                .group_by(HandoffRow.path, HandoffRow.result))).all():
+            area = str(path).removeprefix(AREA_PATH) or "none"
+            outcomes.setdefault(area, {})[result or "open"] = count
         return c.Figures(sent, {str(k): v for k, v in answered.items()},
-                         {str(k): v for k, v in areas.items()}, not_reached)
+                         {str(k): v for k, v in areas.items()}, not_reached, outcomes)
 
 
 class SqlSeasons:

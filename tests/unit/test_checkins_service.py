@@ -419,3 +419,7 @@ async def test_the_area_travels_to_the_sleutelpersoons_card(
         assert helper is not None
         [card] = [m.text or "" for m in await uow.outbox.of(helper.id)]
     assert "check-in" in card and "🫂 Feeling alone" in card
+    # Coordinators see how such questions end, per area, counted (small counts hidden).
+    await staff(db, desk, COORDINATOR, Role.COORDINATOR)
+    overview = "\n".join(r.text for r in (await desk.command(COORDINATOR, "checkins")).replies)
+    assert "🫂 Feeling alone: ✅ 0 · 🤝 0 · 📌 0 · ⏳ &lt;5" in overview
