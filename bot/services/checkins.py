@@ -6,7 +6,7 @@ due, the newcomer's answers, and the seasonal reminders.
   end, a row that asks again three months later (bot.domain.checkins has the rules).
 - The check-in tick claims due rows with one indexed query and, in the same transaction,
   writes each as an outbox row and marks it sent: a crash before the commit leaves the row
-  planned, after it the outbox delivers it (a duplicate only for a message in flight).
+  planned, after it the outbox delivers it, at most once (bot.domain.outbox.AT_MOST_ONCE).
 - A check-in without an answer gets one reminder after 3 days; 3 days later the person
   counts as "not reached" (coordinators see them in /checkins). Someone who blocked the
   bot is unreachable instead; someone who paused with /stop is left alone.
@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 def _(message: str) -> str:
     """Mark a string for extraction; it is translated for the reader where it is sent."""
     return message
+
+
 SCOPE = "u"  # the newcomer's answers: u:<answer>:<row id>, u:area:<row id>-<area>
 # Rows per transaction: short holds of SQLite's single write lock, which turns wait for.
 BATCH = 100  # plan rows
@@ -109,8 +111,8 @@ class Checkins:
         return True
 
     async def plan_missing(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        """Write plans for people who answered before check-ins existed (once, after an
-        upgrade: `wegwijs checkins plan`); returns how many people got one."""
+        """Write plans for people who answered before check-ins existed (the app does it
+        once at start-up: App.background); returns how many people got one."""
         planned, after = 0, 0
         while True:
             async with uow_factory() as uow:
