@@ -1,0 +1,374 @@
+"""Coordinator broadcasts (issue 10): who is in the audience, which text each language gets,
+the lifecycle, when a broadcast may go, and the progress the coordinator sees.
+
+Pure rules, no clock but the `now` passed in; storage, the outbox rows and the screens live
+elsewhere.
+
+- The audience is one municipality; empty languages mean all four. Begeleiding UNKNOWN (and
+  not answered) counts only when the filter is ANY: a message for people whose guidance
+  ended must not reach someone who is still guided, and the reverse. People who paused
+  (/stop), switched announcements off, or are unreachable are never in it, urgent or not.
+- A broadcast goes out as a whole: a language that waits for its version holds every
+  language, so no language group learns later than another (and there is one start and one
+  status message). The coordinator unblocks it by choosing the source text for that
+  language. A language nobody in the audience reads is not planned, so it cannot hold.
+- Quiet hours hold a non-urgent broadcast until the morning, also one that runs into them
+  (the outbox holds each row); urgent ones go at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.languages import CODES, DEFAULT, LANGUAGES
+from bot.domain.outbox import Status
+from bot.domain.person import Begeleiding
+from bot.domain.quiet_hours import QuietHours
+
+ALL_LANGUAGES: tuple[str, ...] = tuple(lang.code for lang in LANGUAGES)  # picker order
+SOURCE_LANGUAGES = frozenset({"nl", "en"})  # what a coordinator writes in
+SECOND_CONFIRMATION_ABOVE = 1000  # recipients; more than this asks "are you sure?" again
+DEFAULT_RATE = 25.0  # messages per second: headroom under Telegram's ~30/s
+PAID_RATE = 1000.0  # allow_paid_broadcast: "up to 1000 messages per second", for a fee
+# Edits count against the chat's own limit (~1 message per second, shared with relays and
+# answers to the coordinator), and a 429 pauses the whole drain: one edit per 3 s keeps
+# the coordinator's chat far from it and still reads as a live counter.
+STATUS_EDIT_INTERVAL = timedelta(seconds=3)
+
+
+# -- audience ------------------------------------------------------------------------------
+
+
+class BegeleidingFilter(StrEnum):
+    ANY = "any"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Audience:
+    municipality: str
+    languages: frozenset[str] = frozenset()  # empty: all four
+    begeleiding: BegeleidingFilter = BegeleidingFilter.ANY
+    sleutelpersonen_only: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.municipality:
+            raise ValueError("a broadcast needs a municipality")
+        if unknown := self.languages - CODES:
+            raise ValueError(f"unknown languages: {sorted(unknown)}")
+        if self.sleutelpersonen_only and self.begeleiding is not BegeleidingFilter.ANY:
+            raise ValueError("begeleiding is a newcomer's: not a filter for sleutelpersonen")
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The audience's languages in picker order."""
+        return tuple(c for c in ALL_LANGUAGES if not self.languages or c in self.languages)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the audience rules need to know about a person."""
+
+    person_id: int
+    language: str | None
+    municipality: str | None
+    begeleiding: Begeleiding | None
+    paused: bool = False  # /stop
+    announcements: bool = True  # the switch in /settings
+    is_sleutelpersoon: bool = False
+    unreachable: bool = False
+
+
+def reading_language(recipient: Recipient) -> str:
+    """The language the bot speaks to this person in (the default when they chose none)."""
+    language = recipient.language
+    return language if language is not None and language in CODES else DEFAULT
+
+
+def in_audience(recipient: Recipient, audience: Audience) -> bool:
+    if recipient.paused or not recipient.announcements or recipient.unreachable:
+        return False
+    if recipient.municipality != audience.municipality:
+        return False
+    if reading_language(recipient) not in audience.codes:
+        return False
+    if audience.sleutelpersonen_only and not recipient.is_sleutelpersoon:
+        return False
+    match audience.begeleiding:
+        case BegeleidingFilter.RUNNING:
+            return recipient.begeleiding is Begeleiding.RUNNING
+        case BegeleidingFilter.ENDED:
+            return recipient.begeleiding is Begeleiding.ENDED
+    return True
+
+
+def count_by_language(recipients: Iterable[Recipient], audience: Audience) -> dict[str, int]:
+    """Recipients per audience language, zeros included, in picker order (the preview)."""
+    counts = dict.fromkeys(audience.codes, 0)
+    for recipient in recipients:
+        if in_audience(recipient, audience):
+            counts[reading_language(recipient)] += 1
+    return counts
+
+
+# -- versions per language -----------------------------------------------------------------
+
+
+class VersionState(StrEnum):
+    MISSING = "missing"
+    MACHINE = "machine"  # a machine draft, marked as such: never sent as it is
+    WRITTEN = "written"  # by a person, not reviewed
+    REVIEW_REQUESTED = "review_requested"  # asked of a sleutelpersoon (write or review)
+    APPROVED = "approved"
+
+
+class Fallback(StrEnum):
+    """The coordinator's choice for a language whose version is not approved in time."""
+
+    WAIT = "wait"
+    SOURCE = "source"  # send those people the text as the coordinator wrote it
+
+
+class Send(StrEnum):
+    OWN = "own"  # the language's own approved version
+    SOURCE = "source"
+    HOLD = "hold"
+
+
+@dataclass(frozen=True)
+class LanguagePlan:
+    language: str
+    recipients: int
+    state: VersionState
+    send: Send
+
+    def text_language(self, source: str) -> str | None:
+        """Which version these people get; None while it holds."""
+        return {Send.OWN: self.language, Send.SOURCE: source, Send.HOLD: None}[self.send]
+
+
+@dataclass(frozen=True)
+class VersionPlan:
+    source: str
+    languages: tuple[LanguagePlan, ...]
+
+    @property
+    def may_start(self) -> bool:
+        """All or nothing: one waiting language holds the whole broadcast."""
+        return all(p.send is not Send.HOLD for p in self.languages)
+
+    @property
+    def holding(self) -> tuple[str, ...]:
+        return tuple(p.language for p in self.languages if p.send is Send.HOLD)
+
+
+def plan_versions(counts: Mapping[str, int], versions: Mapping[str, VersionState],
+                  fallbacks: Mapping[str, Fallback], source: str) -> VersionPlan:
+    """Per language with recipients: its own version if approved, else the source if the
+    coordinator chose it, else hold. A language without a choice waits: nothing goes out
+    unapproved by default. The source language's own text is the coordinator's: confirming
+    the broadcast approves it."""
+    if source not in SOURCE_LANGUAGES:
+        raise ValueError(f"a broadcast is written in Dutch or English, not {source!r}")
+    plans = []
+    for language, recipients in counts.items():
+        if recipients <= 0:
+            continue
+        state = versions.get(language, VersionState.MISSING)
+        if language == source or state is VersionState.APPROVED:
+            send = Send.OWN
+        elif fallbacks.get(language, Fallback.WAIT) is Fallback.SOURCE:
+            send = Send.SOURCE
+        else:
+            send = Send.HOLD
+        if language == source:
+            state = VersionState.APPROVED
+        plans.append(LanguagePlan(language, recipients, state, send))
+    return VersionPlan(source, tuple(plans))
+
+
+# -- progress ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A broadcast's outbox rows, counted by how they ended (the coordinator's status)."""
+
+    sent: int = 0
+    unreachable: int = 0  # blocked the bot, or the chat is gone
+    failed: int = 0
+    skipped: int = 0  # paused since it was written, or cancelled
+    remaining: int = 0  # pending
+
+    def __post_init__(self) -> None:
+        if min(self.sent, self.unreachable, self.failed, self.skipped, self.remaining) < 0:
+            raise ValueError("counts are never negative")
+
+    @classmethod
+    def of(cls, counts: Mapping[Status, int]) -> Progress:
+        """From the rows' statuses as storage counts them."""
+        return cls(counts.get(Status.SENT, 0), counts.get(Status.UNREACHABLE, 0),
+                   counts.get(Status.FAILED, 0), counts.get(Status.SKIPPED, 0),
+                   counts.get(Status.PENDING, 0))
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.unreachable + self.failed + self.skipped + self.remaining
+
+
+# -- lifecycle -----------------------------------------------------------------------------
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"  # waits for its time, its versions, or the end of quiet hours
+    SENDING = "sending"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# Back from confirmed to draft: the coordinator changes the text before it starts.
+STEPS: dict[State, frozenset[State]] = {
+    State.DRAFT: frozenset({State.CONFIRMED, State.CANCELLED}),
+    State.CONFIRMED: frozenset({State.DRAFT, State.SENDING, State.CANCELLED}),
+    State.SENDING: frozenset({State.DONE, State.CANCELLED}),
+    State.DONE: frozenset(),
+    State.CANCELLED: frozenset(),
+}
+
+
+class Refusal(StrEnum):
+    NOT_ALLOWED = "not_allowed"  # no such step from this state (e.g. cancel after done)
+    NO_RECIPIENTS = "no_recipients"
+    SECOND_CONFIRMATION = "second_confirmation"  # above the threshold: confirm once more
+    VERSIONS_NOT_READY = "versions_not_ready"  # a language holds
+    STILL_SENDING = "still_sending"  # done while rows remain
+
+
+class Refused(ValueError):
+    def __init__(self, reason: Refusal, state: State, to: State) -> None:
+        super().__init__(f"{state} -> {to}: {reason}")
+        self.reason = reason
+
+
+def confirmations_needed(recipients: int) -> int:
+    return 2 if recipients > SECOND_CONFIRMATION_ABOVE else 1
+
+
+def refusal(state: State, to: State, *, recipients: int = 0, confirmations: int = 0,
+            plan: VersionPlan | None = None, progress: Progress | None = None
+            ) -> Refusal | None:
+    """Why `state` may not become `to`, or None. Confirming needs a recipient and enough
+    confirmations; starting needs a plan that may start; done needs nothing remaining."""
+    if to not in STEPS[state]:
+        return Refusal.NOT_ALLOWED
+    if to is State.CONFIRMED:
+        if recipients <= 0:
+            return Refusal.NO_RECIPIENTS
+        if confirmations < confirmations_needed(recipients):
+            return Refusal.SECOND_CONFIRMATION
+    if to is State.SENDING and (plan is None or not plan.may_start):
+        return Refusal.VERSIONS_NOT_READY
+    if to is State.DONE and (progress is None or progress.remaining > 0):
+        return Refusal.STILL_SENDING
+    return None
+
+
+def transition(state: State, to: State, *, recipients: int = 0, confirmations: int = 0,
+               plan: VersionPlan | None = None, progress: Progress | None = None) -> State:
+    """`to`, or raises Refused with the reason (see `refusal`)."""
+    reason = refusal(state, to, recipients=recipients, confirmations=confirmations,
+                     plan=plan, progress=progress)
+    if reason is not None:
+        raise Refused(reason, state, to)
+    return to
+
+
+# -- when it may go ------------------------------------------------------------------------
+
+
+def scheduled_utc(local: datetime, zone: ZoneInfo, now: datetime) -> datetime:
+    """The moment of a local clock time the coordinator chose (naive, in `zone`). A time
+    the clocks skip (02:30 when summer time starts) is read with the offset before, i.e.
+    03:30 summer time; one that happens twice is the first. The past is refused: it is a
+    typo, not "now" (which is no scheduled time at all)."""
+    if local.tzinfo is not None:
+        raise ValueError("a scheduled time is a local clock time, without a zone")
+    moment = local.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if moment < now:
+        raise ValueError(f"{local.isoformat()} has passed")
+    return moment
+
+
+def start_at(now: datetime, scheduled: datetime | None, quiet: QuietHours | None,
+             zone: ZoneInfo, urgent: bool = False) -> datetime:
+    """The earliest moment (UTC) it may go: not before its time, and for a non-urgent one
+    not in quiet hours (then at their end, e.g. 09:00 the next morning)."""
+    moment = max(now, scheduled or now).astimezone(UTC)
+    if urgent or quiet is None:
+        return moment
+    return quiet.next_allowed(moment.astimezone(zone)).astimezone(UTC)
+
+
+def _quiet_begins(local: datetime, quiet: QuietHours) -> datetime:
+    """The next start of quiet hours after `local` (a moment outside them), in UTC."""
+    begin = local.replace(hour=quiet.start.hour, minute=quiet.start.minute, second=0,
+                          microsecond=0)
+    if begin <= local:
+        begin += timedelta(days=1)  # wall-clock day: the same hour after a clock change
+    return begin.astimezone(UTC)
+
+
+# -- pace and status ----------------------------------------------------------------------
+
+
+def send_rate(configured: float = DEFAULT_RATE, paid: bool = False) -> float:
+    """Messages per second a broadcast may use: the configured limit, or Telegram's paid
+    broadcast limit when the operator pays for it."""
+    if configured <= 0:
+        raise ValueError("the rate must be positive")
+    return PAID_RATE if paid else configured
+
+
+def estimated_end(remaining: int, rate: float, now: datetime, quiet: QuietHours | None,
+                  zone: ZoneInfo, urgent: bool = False) -> datetime:
+    """When the last of `remaining` messages goes at `rate` per second, from `now` (UTC).
+    A non-urgent broadcast rests in quiet hours, so a long one may end the next morning.
+    Nothing remaining: now. An estimate: relays and answers share the pace."""
+    if rate <= 0:
+        raise ValueError("the rate must be positive")
+    now = now.astimezone(UTC)
+    need = timedelta(seconds=max(remaining, 0) / rate)
+    if not need or urgent or quiet is None:
+        return now + need
+    moment = now
+    while True:  # each round uses up one window between quiet hours (never empty)
+        moment = start_at(moment, None, quiet, zone)
+        pause = _quiet_begins(moment.astimezone(zone), quiet)
+        if moment + need <= pause:
+            return moment + need
+        need -= pause - moment
+        moment = pause
+
+
+def next_status_edit(last_edited: datetime | None, now: datetime,
+                     changed: bool) -> datetime | None:
+    """When to edit the coordinator's status message: None when the figures did not change
+    (an identical edit is refused by Telegram and still costs the chat's budget), else now
+    or STATUS_EDIT_INTERVAL after the last edit, whichever is later. The final report waits
+    for that interval as well."""
+    if not changed:
+        return None
+    if last_edited is None:
+        return now
+    return max(now, last_edited + STATUS_EDIT_INTERVAL)
+
+
+def outbox_key(broadcast_id: int, person_id: int) -> str:
+    """One outbox row per broadcast and recipient: writing it twice keeps the first."""
+    return f"broadcast:{broadcast_id}:{person_id}"
