@@ -3,7 +3,7 @@ process memory meanwhile, with 10k, 100k and 1M people's plans in SQLite and in 
 against a bare indexed SELECT of the same rows measured in the same run.
 
     .venv/bin/python bench/checkins.py [--sizes 10000,100000,1000000]
-                                       [--backends sqlite,postgres] [--reps 100] [--limit 500]
+                                       [--backends sqlite,postgres] [--reps 100] [--limit 100]
 
 Per backend and size, a fresh database (a temporary SQLite file; a uniquely named PostgreSQL
 database, dropped afterwards) gets the schema from the project's own migrations
@@ -21,8 +21,9 @@ then VACUUM ANALYZE as autovacuum would), in a child process, so its memory is n
 Measured in another fresh child process per backend and size, after one warm-up round,
 `--reps` times each, alternating:
   claim  uow.checkins.claim_due(now, limit) inside a unit of work (Database.uow), exactly as
-         the tick calls it; the unit of work is left without commit, so it rolls back and
-         every repetition sees the same due rows
+         the tick calls it (`limit` rows pick the people, all their due rows are taken); the
+         unit of work is left without commit, so it rolls back and every repetition sees the
+         same due rows
   tick   the same, timed from opening the unit of work to its rollback
   bare   SELECT id FROM checkin_plans WHERE status = 'planned' AND due_at <= now
          ORDER BY due_at, id LIMIT limit, on a connection of the same engine
@@ -66,6 +67,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect  # noqa: E402
 from sqlalchemy.engine import Connection  # noqa: E402
 
 from bot.domain import checkins as c  # noqa: E402
+from bot.services.checkins import BATCH as TICK_BATCH  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from bot.storage.models import CheckinPlanRow, PersonRow  # noqa: E402
 
@@ -516,7 +518,9 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres",
                         help="sqlite and/or postgres, comma-separated")
     parser.add_argument("--reps", type=int, default=100)
-    parser.add_argument("--limit", type=int, default=500, help="rows claimed per tick")
+    parser.add_argument("--limit", type=int, default=TICK_BATCH,
+                        help="rows that pick the people claimed per tick (default: the tick's "
+                             "own batch, bot.services.checkins.BATCH)")
     parser.add_argument("--seed", type=int, default=2027)
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]

@@ -80,3 +80,28 @@ async def test_the_plan_goes_with_the_person(database: Database) -> None:
         await uow.commit()
     async with database.uow() as uow:
         assert await uow.checkins.of(me) == []
+
+
+async def test_one_persons_due_rows_are_taken_together_also_by_two_processes(
+        database: Database) -> None:
+    """After downtime three check-ins of one person are due. However two processes split
+    the work, the rows are taken together by one of them (so only the latest is sent); on
+    PostgreSQL the two may meet on the rows' locks, and the one that is stopped tries again
+    at its next tick."""
+    me = await person(database, 1)
+    async with database.uow() as uow:
+        await uow.checkins.replace_plan(me, c.plan(date(2027, 3, 1), ZONE))
+        await uow.commit()
+    late = datetime(2027, 7, 10, tzinfo=UTC)  # heads-up, day 7, day 30 and day 90 are due
+
+    async def tick() -> list[int]:
+        async with database.uow() as uow:
+            taken = await uow.checkins.claim_due(late, 2)  # fewer than this person's rows
+            await asyncio.sleep(0.05)  # hold them while the other process reaches for them
+            await uow.commit()
+        return [e.id for e in taken]
+
+    results = await asyncio.gather(tick(), tick(), return_exceptions=True)
+    taken = [r for r in results if isinstance(r, list) and r]
+    assert len(taken) == 1 and len(taken[0]) == 4  # all four, by one process
+    assert all(isinstance(r, list) or "deadlock" in str(r).lower() for r in results)
