@@ -436,6 +436,22 @@ class NoCheckins:
         raise NotImplementedError(f"the memory store has no check-in plans ({name})")
 
 
+class NoBroadcasts:
+    """The memory store keeps no broadcasts (their tests run on SQLite and PostgreSQL)."""
+
+    async def written_by(self, telegram_id: int) -> list[object]:
+        return []
+
+    async def versions_by(self, telegram_id: int) -> list[object]:
+        return []
+
+    async def forget_person(self, telegram_id: int) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(f"the memory store has no broadcasts ({name})")
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -454,6 +470,7 @@ class MemoryUnitOfWork:
         self.handoffs = NoHandoffs()
         self.checkins = NoCheckins()
         self.seasons = NoCheckins()
+        self.broadcasts = NoBroadcasts()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -38,6 +38,9 @@ PAID_RATE = 1000.0  # allow_paid_broadcast: "up to 1000 messages per second", fo
 # answers to the coordinator), and a 429 pauses the whole drain: one edit per 3 s keeps
 # the coordinator's chat far from it and still reads as a live counter.
 STATUS_EDIT_INTERVAL = timedelta(seconds=3)
+# An ended broadcast (texts, audience, counts) is kept this long for the coordinators'
+# records, then removed with its versions by the retention tick.
+RETENTION = timedelta(days=365)
 
 
 # -- audience ------------------------------------------------------------------------------
@@ -372,3 +375,36 @@ def next_status_edit(last_edited: datetime | None, now: datetime,
 def outbox_key(broadcast_id: int, person_id: int) -> str:
     """One outbox row per broadcast and recipient: writing it twice keeps the first."""
     return f"broadcast:{broadcast_id}:{person_id}"
+
+
+# -- stored ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Version:
+    """One language's text of a broadcast, and who wrote and approved it (Telegram ids;
+    emptied when they delete their data)."""
+
+    language: str
+    text: str
+    state: VersionState
+    fallback: Fallback = Fallback.WAIT
+    author_id: int | None = None
+    reviewer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A stored broadcast: to whom, in which source language, and how far it got."""
+
+    id: int
+    audience: Audience
+    source: str  # nl or en: what the coordinator wrote in
+    state: State
+    created_at: datetime  # UTC
+    author_id: int | None = None  # the coordinator's Telegram id
+    urgent: bool = False
+    paid: bool = False
+    scheduled_at: datetime | None = None  # UTC; None: as soon as confirmed
+    recipients: int = 0  # counted when confirmed
+    ended_at: datetime | None = None

@@ -111,6 +111,7 @@ class Outgoing:
     # relay or to an answer someone is waiting for (e.g. their question was taken).
     awaited: bool = False
     not_after: datetime | None = None  # UTC: too late from then on (ends as skipped)
+    broadcast_id: int | None = None  # the broadcast it is part of (counts its progress)
 
     @property
     def proactive(self) -> bool:

@@ -9,7 +9,7 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain import handoff as h
-from bot.services import handoff, outbox, privacy, staff
+from bot.services import broadcasts, handoff, outbox, privacy, staff
 from bot.services.checkins import Checkins
 from bot.services.handoff_routing import Router
 from bot.services.ports import Clock, UnitOfWorkFactory
@@ -31,6 +31,8 @@ async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock, checkins:
     if emptied:
         log.info("retention: removed the content of %s ended conversations", emptied)
     await checkins.forget_seasons(uow_factory, clock())
+    if ended := await broadcasts.purge_ended(uow_factory, clock()):
+        log.info("retention: removed %s broadcasts that ended a year ago", ended)
     invitations, entries = await staff.purge_records(uow_factory, clock())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,

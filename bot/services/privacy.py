@@ -47,6 +47,7 @@ async def export(turn: Turn) -> Outcome:
             "staff_consented_at": _iso(person.staff_consented_at),
             "messages_paused": person.paused,
             "seasonal_reminders": person.reminders,
+            "announcements": person.announcements,
             "unreachable_since": _iso(person.unreachable_since),
             "created_at": _iso(person.created_at),
             "last_seen_at": _iso(person.last_seen_at),
@@ -87,6 +88,16 @@ async def export(turn: Turn) -> Outcome:
                        "answered_at": _iso(e.answered_at), "answer": e.answer,
                        "area": e.area, "not_reached_at": _iso(e.not_reached_at)}
                       for e in await turn.uow.checkins.of(person.id)],
+        # Broadcasts you wrote as a coordinator, and versions you wrote or approved.
+        "broadcasts_written": [{"id": x.id, "municipality": x.audience.municipality,
+                                "state": x.state.value, "created_at": _iso(x.created_at)}
+                               for x in await turn.uow.broadcasts.written_by(
+                                   person.telegram_id)],
+        "broadcast_versions_written": [
+            {"broadcast": bid, "language": v.language, "state": v.state.value,
+             "wrote": v.author_id == person.telegram_id,
+             "approved": v.reviewer_id == person.telegram_id}
+            for bid, v in await turn.uow.broadcasts.versions_by(person.telegram_id)],
         # What others (a coordinator, the operator) did that names you: who is left out.
         "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,
                              "municipality": e.municipality, "allowed": e.allowed}
@@ -118,6 +129,7 @@ async def delete_everything(turn: Turn) -> Outcome:
     await turn.uow.roles.delete_all_of(telegram_id)
     await turn.uow.profiles.delete(telegram_id)
     await turn.uow.invitations.forget(telegram_id)
+    await turn.uow.broadcasts.forget_person(telegram_id)
     # The audit log stays (bot.storage.personal_data says why); it goes after 180 days.
     turn.deleted = True
     return Outcome([Reply(_(

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -47,6 +48,8 @@ class PersonRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # Seasonal reminders (tax return, health insurance, ...): a switch in /settings.
     reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Coordinators' announcements (broadcasts, issue 10; not offered in /settings yet).
+    announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -104,10 +107,14 @@ class OutboxRow(Base):
     not_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When a drainer began to send a row that goes at most once (bot.domain.outbox).
     sending_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The broadcast a row is part of (its progress is counted by it); no foreign key:
+    # SQLite cannot add one to an existing table.
+    broadcast_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),
+                      Index("ix_outbox_broadcast_id_status", "broadcast_id", "status"))
 
 
 class InvitationRow(Base):
@@ -278,3 +285,47 @@ class SeasonalRunRow(Base):
     season: Mapped[str] = mapped_column(String(8), primary_key=True)  # "2027-04"
     next_person_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class BroadcastRow(Base):
+    """A coordinator's broadcast (bot.domain.broadcast): the audience, its state, and how
+    far writing its outbox rows got (next_person_id), so a restart goes on where it was."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(40), index=True)
+    author_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_language: Mapped[str] = mapped_column(String(8))
+    languages: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    begeleiding: Mapped[str] = mapped_column(String(12), default="any", server_default="any")
+    sleutelpersonen_only: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    state: Mapped[str] = mapped_column(String(12))
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recipients: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_person_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_broadcasts_state", "state"),)
+
+
+class BroadcastVersionRow(Base):
+    """One language's text of a broadcast, who wrote it and who approved it."""
+
+    __tablename__ = "broadcast_versions"
+
+    broadcast_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))
+    fallback: Mapped[str] = mapped_column(String(8), default="wait", server_default="wait")
+    author_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    reviewer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -111,6 +111,15 @@ DECLARATIONS: tuple[Declaration, ...] = (
                           "erasing it on request would let anyone wipe the traces of what "
                           "they tried. It holds ids, actions and times, never message "
                           "content, and is removed after 180 days (bot.domain.audit.RETENTION)."),
+    # Broadcasts a coordinator wrote (issue 10): the municipality's announcements, so
+    # /delete empties only who wrote them; removed broadcast.RETENTION after they ended.
+    Personal("broadcasts", "author_telegram_id", PersonKey.TELEGRAM_ID, "broadcasts_written",
+             Retention.FIXED_PERIOD),
+    # The versions per language, who wrote and who approved each; they go with their
+    # broadcast, and /delete empties both names.
+    Personal("broadcast_versions", "author_telegram_id", PersonKey.TELEGRAM_ID,
+             "broadcast_versions_written", Retention.FIXED_PERIOD,
+             other_columns=("reviewer_telegram_id",)),
     NotPersonal("seasonal_runs", "which season's reminder of which calendar entry went out, "
                 "and how far through everyone: a people id only as the place to go on from, "
                 "never who received it (the outbox rows say that, and go with the person)."),

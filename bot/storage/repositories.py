@@ -40,6 +40,7 @@ def _person(row: PersonRow) -> Person:
         staff_consented_at=_utc(row.staff_consented_at),
         paused=row.paused,
         reminders=row.reminders,
+        announcements=row.announcements,
         unreachable_since=_utc(row.unreachable_since),
         version=row.version,
     )
@@ -59,7 +60,7 @@ class SqlPeople:
 
     async def add(self, telegram_id: int, chat_id: int, now: datetime) -> Person:
         row = PersonRow(telegram_id=telegram_id, chat_id=chat_id, created_at=now,
-                        last_seen_at=now, paused=False, reminders=True)
+                        last_seen_at=now, paused=False, reminders=True, announcements=True)
         self._s.add(row)
         await self._s.flush()
         return _person(row)
@@ -75,7 +76,8 @@ class SqlPeople:
                     begeleiding_end=person.begeleiding_end,
                     consented_at=person.consented_at,
                     staff_consented_at=person.staff_consented_at, paused=person.paused,
-                    reminders=person.reminders, unreachable_since=person.unreachable_since,
+                    reminders=person.reminders, announcements=person.announcements,
+                    unreachable_since=person.unreachable_since,
                     last_seen_at=person.last_seen_at, version=PersonRow.version + 1)
             .execution_options(synchronize_session=False))
         if _rowcount(result) != 1:
@@ -216,8 +218,8 @@ class SqlOutbox:
             recipient_id=message.recipient_id, kind=message.kind.value,
             proactive=message.proactive, body=message.message.dumps(), key=message.key,
             status=outbox.Status.PENDING.value, not_before=message.not_before or now,
-            not_after=message.not_after, attempts=0, created_at=now
-        ).on_conflict_do_nothing(index_elements=["key"])
+            not_after=message.not_after, broadcast_id=message.broadcast_id, attempts=0,
+            created_at=now).on_conflict_do_nothing(index_elements=["key"])
         row_id = await self._s.scalar(statement.returning(OutboxRow.id))
         self.added += row_id is not None
         return row_id
@@ -232,8 +234,9 @@ class SqlOutbox:
         statement = insert(OutboxRow).values([dict(
             recipient_id=m.recipient_id, kind=m.kind.value, proactive=m.proactive,
             body=m.message.dumps(), key=m.key, status=outbox.Status.PENDING.value,
-            not_before=m.not_before or now, not_after=m.not_after, attempts=0,
-            created_at=now) for m in messages]).on_conflict_do_nothing(index_elements=["key"])
+            not_before=m.not_before or now, not_after=m.not_after,
+            broadcast_id=m.broadcast_id, attempts=0, created_at=now) for m in messages]
+        ).on_conflict_do_nothing(index_elements=["key"])
         added = len((await self._s.execute(statement.returning(OutboxRow.id))).all())
         self.added += added
         return added

@@ -17,6 +17,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.storage.broadcast_repositories import SqlBroadcasts
 from bot.storage.checkin_repositories import SqlCheckins, SqlSeasons
 from bot.storage.handoff_repositories import SqlHandoffs
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     handoffs: SqlHandoffs
     checkins: SqlCheckins
     seasons: SqlSeasons
+    broadcasts: SqlBroadcasts
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.handoffs = SqlHandoffs(self._session)
         self.checkins = SqlCheckins(self._session)
         self.seasons = SqlSeasons(self._session)
+        self.broadcasts = SqlBroadcasts(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

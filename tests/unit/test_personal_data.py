@@ -18,7 +18,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
 from bot.content.search import SearchIndex
-from bot.domain import checkins, handoff, outbox
+from bot.domain import broadcast, checkins, handoff, outbox
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.services.chat import ChatService
@@ -173,6 +173,14 @@ async def seed(desk: Desk, roles: RolesService, caller: Caller, database: Databa
         # checkin_plans: the messages planned after their begeleiding ends
         await uow.checkins.replace_plan(person_id, checkins.plan(
             date(2027, 6, 1), ZoneInfo("Europe/Amsterdam")))
+        # broadcasts and broadcast_versions: one they wrote, with a version they wrote
+        # and approved
+        written = await uow.broadcasts.add(broadcast.Broadcast(
+            0, broadcast.Audience("leiden"), "nl", broadcast.State.DRAFT, datetime.now(UTC),
+            author_id=caller.telegram_id))
+        await uow.broadcasts.put_version(written, broadcast.Version(
+            "ar", "نص", broadcast.VersionState.APPROVED, author_id=caller.telegram_id,
+            reviewer_id=caller.telegram_id), datetime.now(UTC))
         await uow.commit()
 
 
