@@ -23,6 +23,7 @@ person rather than guess.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +48,10 @@ from bot.domain.text_normalize import (
     stem_latin,
     words,
 )
+
+# bm25s sets its own logger to DEBUG when imported ("Building index from tokens" on every
+# start and in every CLI command): ours decides what is logged.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 Kind = Literal["flow", "glossary", "organisation"]
 Vector = npt.NDArray[np.float32]
