@@ -10,9 +10,7 @@ due, the newcomer's answers, and the seasonal reminders.
 - A check-in without an answer gets one reminder after 3 days; 3 days later the person
   counts as "not reached" (coordinators see them in /checkins). Someone who blocked the
   bot is unreachable instead; someone who paused with /stop is left alone.
-- Seasonal reminders (knowledge/calendar.yaml) go, once per season, to everyone who keeps
-  reminders on and was with Wegwijs when the season's reminder was due; each row expires
-  with its season, so it is never sent late.
+- The same tick sends the seasonal reminders (bot.services.seasonal).
 """
 
 from __future__ import annotations
@@ -24,13 +22,11 @@ from datetime import date, datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.content import contexts
 from bot.content.knowledge import Knowledge
-from bot.content.schema import CalendarEntry, Category
+from bot.content.schema import Category
 from bot.domain import checkins as c
 from bot.domain import handoff as h
-from bot.domain import languages, outbox
-from bot.domain.bidi import protect_ltr_runs
+from bot.domain import outbox
 from bot.domain.person import Begeleiding, Person
 from bot.domain.replies import Button, Keyboard, Outcome, Reply
 from bot.services import dates
@@ -38,6 +34,7 @@ from bot.services.checkin_areas import AREA_LABELS, AREA_ORDER, PATH_PREFIX
 from bot.services.handoff import AskPerson
 from bot.services.handoff_routing import Reader, Router
 from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
+from bot.services.seasonal import SeasonalReminders
 from bot.services.turn import Turn, button
 
 log = logging.getLogger(__name__)
@@ -51,7 +48,6 @@ def _(message: str) -> str:
 SCOPE = "u"  # the newcomer's answers: u:<answer>:<row id>, u:area:<row id>-<area>
 # Rows per transaction: short holds of SQLite's single write lock, which turns wait for.
 BATCH = 100  # plan rows
-SEASON_BATCH = 500  # people, when a seasonal reminder goes out (one INSERT each batch)
 
 
 def plan_for(person: Person, now: datetime, zone: ZoneInfo,
@@ -79,6 +75,7 @@ class Checkins:
         self._zone = zone
         self._person = person
         self._router = router
+        self._seasons = SeasonalReminders(knowledge, catalogs, zone, router)
 
     # -- planning (inside the turn that changed the answers) ------------------------------
 
@@ -131,11 +128,7 @@ class Checkins:
             after = ids[-1]
 
     async def forget_seasons(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        """Forget which seasons went out before last year: none of them can open again."""
-        async with uow_factory() as uow:
-            forgotten = await uow.seasons.forget(f"{now.astimezone(self._zone).year - 1}-01")
-            await uow.commit()
-        return forgotten
+        return await self._seasons.forget(uow_factory, now)
 
     # -- the tick ---------------------------------------------------------------------------
 
@@ -143,7 +136,7 @@ class Checkins:
         """The seasons' reminders, follow-ups of what was not answered, and what is due;
         returns how many messages were written."""
         # The seasons first: a check-in, the one that asks for an answer, comes last.
-        written = await self._seasons(uow_factory, now)
+        written = await self._seasons.tick(uow_factory, now)
         written += await self._follow_up(uow_factory, now)
         written += await self._send_due(uow_factory, now)
         return written
@@ -180,8 +173,7 @@ class Checkins:
         await uow.checkins.mark(entry.id, c.Status.SENT, now, follow_at=follow)
         reader = Reader(self._catalogs, person.language)
         await uow.outbox.add(outbox.Outgoing(
-            person.id, outbox.Kind.CHECKIN, readable(reader, self._message(reader, entry,
-                                                                           person)),
+            person.id, outbox.Kind.CHECKIN, reader.readable(self._message(reader, entry, person)),
             f"checkin:{entry.id}"), now)
         return 1
 
@@ -212,7 +204,7 @@ class Checkins:
                 text = reader.gettext("👋 A few days ago Wegwijs asked how things are going. "
                                       "A short answer is enough: tap one of the buttons.")
                 await uow.outbox.add(outbox.Outgoing(
-                    person.id, outbox.Kind.CHECKIN, readable(reader, outbox.Message(
+                    person.id, outbox.Kind.CHECKIN, reader.readable(outbox.Message(
                         text, self._checkin_keyboard(reader, entry.id))),
                     f"checkin:{entry.id}:reminder"), now)
                 return 1
@@ -371,67 +363,6 @@ class Checkins:
         _ = turn.gettext
         text = _("This button is from an older message.")
         return Outcome([Reply(text, ((button(_("🏠 Menu"), "m", "menu"),),))], notice=text)
-
-    # -- seasonal reminders -------------------------------------------------------------------
-
-    async def _seasons(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        written = 0
-        for entry in self._knowledge.calendar:
-            remind = (entry.remind.month, entry.remind.day) if entry.remind else None
-            for season in c.open_seasons(entry.months, now, self._zone, remind):
-                written += await self._season(uow_factory, entry, season, now)
-        return written
-
-    async def _season(self, uow_factory: UnitOfWorkFactory, entry: CalendarEntry,
-                      season: c.Season, now: datetime) -> int:
-        written = 0
-        rendered: dict[str | None, outbox.Message] = {}
-        while True:
-            async with uow_factory() as uow:
-                cursor = await uow.seasons.cursor(entry.id, season.key)
-                if cursor is None:
-                    return written
-                batch = await uow.seasons.recipients(cursor, SEASON_BATCH, season.due)
-                for _person_id, language in batch:
-                    if language not in rendered:
-                        rendered[language] = self._seasonal(Reader(self._catalogs, language),
-                                                            entry)
-                written += await uow.outbox.add_many([outbox.Outgoing(
-                    person_id, outbox.Kind.REMINDER, rendered[language],
-                    f"season:{entry.id}:{season.key}:{person_id}", not_after=season.end)
-                    for person_id, language in batch], now)
-                last = batch[-1][0] if batch else cursor
-                await uow.seasons.advance(entry.id, season.key, last,
-                                          now if len(batch) < SEASON_BATCH else None)
-                await uow.commit()
-            if len(batch) < SEASON_BATCH:
-                log.info("checkins: the %s reminder of %s went to %s people", entry.id,
-                         season.key, written)
-                return written
-
-    def _seasonal(self, reader: Reader, entry: CalendarEntry) -> outbox.Message:
-        """Calendar texts are plain text: escaped here, placed in an HTML message."""
-        _ = reader.gettext
-        text = reader.tr.pgettext(contexts.calendar(entry.id), entry.text)
-        checked = dates.day_month_year(reader.language, self._knowledge.calendar_checked)
-        lines = [_("📅 <b>Reminder</b>"), escape(text, quote=False), "",
-                 _("Checked on {date}. Source: {source}").format(
-                     date=escape(checked), source=escape(str(entry.source)))]
-        keyboard: list[tuple[Button, ...]] = []
-        if entry.flow and self._router.has_topic(entry.flow):
-            title = self._router.topic_title(reader, entry.flow)
-            keyboard.append((Button(f"📖 {title}", f"t:{entry.flow}"),))
-        keyboard.append((Button(_("Reminders: change in settings"), "m:settings"),))
-        return readable(reader, outbox.Message("\n".join(lines), tuple(keyboard)))
-
-
-def readable(reader: Reader, message: outbox.Message) -> outbox.Message:
-    """Latin words and numbers isolated in right-to-left text (as turns do: for_reader)."""
-    if not languages.is_rtl(reader.language):
-        return message
-    return outbox.Message(protect_ltr_runs(message.text), tuple(
-        tuple(Button(protect_ltr_runs(b.label), b.data, b.url) for b in row)
-        for row in message.keyboard))
 
 
 def _area(value: str) -> c.Area | None:

@@ -11,6 +11,7 @@ is due), with one indexed query: never a job per question.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.content import contexts
@@ -23,6 +24,7 @@ from bot.services import staff
 from bot.services.checkin_areas import AREA_LABELS, area_of_path
 from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
 from bot.services.profile_questions import language_name
+from bot.services.turns import rtl_safe
 
 log = logging.getLogger(__name__)
 HELPER_SCOPE = "r"  # sleutelpersoon buttons of the handoff (bot.services.relay)
@@ -52,6 +54,11 @@ class Reader:
 
     def fill(self, template: str, /, **values: str) -> str:
         return staff.fill_for(self.language, template, **values)
+
+    def readable(self, message: outbox.Message) -> outbox.Message:
+        """A rendered message made safe for this reader (as turns do: for_reader)."""
+        safe = rtl_safe(self.language, message.reply())
+        return replace(message, text=safe.text, keyboard=safe.keyboard)
 
 
 class Router:

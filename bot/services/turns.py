@@ -119,11 +119,14 @@ def for_reader(language: str, outcome: Outcome) -> Outcome:
     """Isolate Latin words and numbers inside right-to-left text (see bot.domain.bidi)."""
     if not languages.is_rtl(language):
         return outcome
-    replies = [
-        Reply(protect_ltr_runs(r.text),
-              tuple(tuple(Button(protect_ltr_runs(b.label), b.data, b.url) for b in row)
-                    for row in r.keyboard),
-              r.document)
-        for r in outcome.replies
-    ]
-    return Outcome(replies, outcome.notice)
+    return Outcome([rtl_safe(language, r) for r in outcome.replies], outcome.notice)
+
+
+def rtl_safe(language: str, reply: Reply) -> Reply:
+    """One reply's text and button labels made safe for a right-to-left reader."""
+    if not languages.is_rtl(language):
+        return reply
+    return Reply(protect_ltr_runs(reply.text),
+                 tuple(tuple(Button(protect_ltr_runs(b.label), b.data, b.url) for b in row)
+                       for row in reply.keyboard),
+                 reply.document)
