@@ -12,8 +12,10 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
 from bot.content.search import SearchIndex
+from bot.domain.broadcast import send_rate
 from bot.scheduling import ticks
 from bot.scheduling.ticks import start_scheduler
+from bot.services.broadcasts import Broadcasts
 from bot.services.chat import ChatService, utc_now
 from bot.services.desk import Desk
 from bot.services.outbox import Drainer, OutboxTransport
@@ -48,7 +50,8 @@ class App:
         stop_listening = self.uow.on_outbox_commit(drainer.wake)
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
         scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
-                                    self.desk.reports, self.chat.checkins, self.clock)
+                                    self.desk.reports, self.chat.checkins, self.clock,
+                                    self.desk.broadcasts)
         # Plans for people who answered before check-ins existed: once, in the background.
         planning = asyncio.create_task(self._plan_missing(), name="checkins-plan-missing")
         try:
@@ -77,6 +80,7 @@ class App:
         await ticks.handoff_tick(self.chat.router, self.uow, self.clock)
         await ticks.staff_tick(self.desk.reports, self.uow, self.settings.one_to_one_weeks,
                                self.clock)
+        await ticks.broadcast_tick(self.desk.broadcasts, self.uow, self.clock)
 
 
 @asynccontextmanager
@@ -92,7 +96,9 @@ async def build_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterator
         search = SearchIndex.build(flows, knowledge, catalogs)
         chat = ChatService(uow, catalogs, knowledge, flows, search, clock, settings.zone,
                            settings.routing)
+        runner = Broadcasts(knowledge, catalogs, settings.zone, settings.quiet,
+                            send_rate(settings.send_rate, settings.paid_broadcast))
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, clock),
-                  Desk(chat, knowledge), clock)
+                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast), clock)
     finally:
         await database.dispose()

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Messages per second across all chats; Telegram allows about 30.
     send_rate: float = Field(default=25.0, gt=0, le=30)
+    # Broadcasts with allow_paid_broadcast: up to 1,000 messages/s, paid in Telegram Stars
+    # by the operator. Off: broadcasts use what conversations leave of send_rate.
+    paid_broadcast: bool = False
+    # How often broadcasts are started, written ahead and their status edited.
+    broadcast_tick_seconds: float = Field(default=2.0, gt=0)
     content_dir: Path = PROJECT_ROOT
     # The handoff (bot.domain.routing): an unclaimed question goes to every eligible
     # sleutelpersoon and the coordinators after this much availability time, or overall.

@@ -289,8 +289,11 @@ class MemoryOutbox:
     async def add_many(self, messages: Sequence[outbox.Outgoing], now: datetime) -> int:
         return sum([await self.add(m, now) is not None for m in messages])
 
-    async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
+    async def claim_due(self, now: datetime, limit: int, *,
+                        broadcasts: bool = False) -> list[outbox.Due]:
         def held_back(e: OutboxEntry) -> bool:
+            if broadcasts:
+                return False
             return any(o.message.recipient_id == e.message.recipient_id and o.id < e.id
                        and o.status is outbox.Status.PENDING and not o.message.proactive
                        and (o.not_before > now or (o.claimed_until is not None
@@ -300,6 +303,7 @@ class MemoryOutbox:
         due = sorted((e for e in self._st.outbox if e.status is outbox.Status.PENDING
                       and e.not_before <= now
                       and (e.claimed_until is None or e.claimed_until < now)
+                      and (e.message.broadcast_id is not None) == broadcasts
                       and not held_back(e)),
                      key=lambda e: e.id)[:limit]
         found = []
@@ -310,7 +314,8 @@ class MemoryOutbox:
                                     entry.message.proactive, entry.message.message,
                                     entry.attempts, person.paused,
                                     person.unreachable_since is not None,
-                                    entry.message.not_after, entry.sending_at is not None))
+                                    entry.message.not_after, entry.sending_at is not None,
+                                    entry.message.urgent, entry.message.broadcast_id))
         return found
 
     def _entry(self, row_id: int) -> OutboxEntry:

@@ -36,6 +36,8 @@ class Act(StrEnum):
     CHECKINS_READ = "checkins.read"
     REACH_OUT = "checkins.reach-out"  # ask a sleutelpersoon to reach out to someone
     END_MONTH = "checkins.end-month"  # a sleutelpersoon noted when begeleiding ends
+    BROADCAST = "broadcast"  # composing, sending or cancelling an announcement
+    BROADCAST_VERSION = "broadcast.version"  # writing or approving a language's version
 
 
 class Reason(StrEnum):

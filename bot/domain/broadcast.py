@@ -19,7 +19,7 @@ elsewhere.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -408,3 +408,31 @@ class Broadcast:
     scheduled_at: datetime | None = None  # UTC; None: as soon as confirmed
     recipients: int = 0  # counted when confirmed
     ended_at: datetime | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)  # per language, when confirmed
+    media: Media | None = None
+    next_person_id: int = 0  # outbox rows are written for people up to this id
+    written_all: bool = False
+    started_at: datetime | None = None
+    status_message_id: int | None = None  # the coordinator's status message, once sent
+    status_edited_at: datetime | None = None
+    status_shown: str = ""  # the figures it shows (an identical edit is not sent)
+    status_edits: int = 0
+
+
+@dataclass(frozen=True)
+class Media:
+    """A photo or document the coordinator sent with the text: copied to each recipient
+    with their language's version as its caption."""
+
+    kind: str  # bot.domain.handoff.Media value: photo or document
+    chat_id: int
+    message_id: int
+
+
+def dumps_counts(counts: Mapping[str, int]) -> str:
+    return ",".join(f"{code}={n}" for code, n in counts.items())
+
+
+def loads_counts(text: str) -> dict[str, int]:
+    pairs = (part.split("=", 1) for part in text.split(",") if "=" in part)
+    return {code: int(n) for code, n in pairs if code in CODES and n.isdigit()}

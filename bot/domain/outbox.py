@@ -58,6 +58,7 @@ class Copy:
     from_chat_id: int
     message_id: int
     reply_to: int | None = None  # a message in the recipient's chat this one answers
+    caption: str | None = None  # Telegram HTML instead of the original's caption (a broadcast)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Message:
     copy: Copy | None = None
     document: Document | None = None  # e.g. a monthly report (kept small: it is in the row)
     edit_of: int | None = None  # replace this earlier message of the bot instead of sending
+    paid: bool = False  # a broadcast sent with allow_paid_broadcast (WEGWIJS_PAID_BROADCAST)
 
     def reply(self) -> Reply:
         return Reply(self.text, self.keyboard, self.document)
@@ -78,9 +80,12 @@ class Message:
             [{"label": b.label, "data": b.data, "url": b.url} for b in row]
             for row in self.keyboard]}
         if self.copy is not None:
-            raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to]
+            raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to,
+                           self.copy.caption]
         if self.edit_of is not None:
             raw["edit_of"] = self.edit_of
+        if self.paid:
+            raw["paid"] = True
         if self.document is not None:
             raw["document"] = [self.document.filename,
                                base64.b64encode(self.document.content).decode("ascii"),
@@ -95,7 +100,7 @@ class Message:
                                             for b in row) for row in raw["keyboard"]),
                    Copy(*copied) if copied else None,
                    Document(attached[0], base64.b64decode(attached[1]), attached[2])
-                   if attached else None, raw.get("edit_of"))
+                   if attached else None, raw.get("edit_of"), bool(raw.get("paid")))
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,7 @@ class Outgoing:
     awaited: bool = False
     not_after: datetime | None = None  # UTC: too late from then on (ends as skipped)
     broadcast_id: int | None = None  # the broadcast it is part of (counts its progress)
+    urgent: bool = False  # proactive, yet not held in quiet hours (an urgent broadcast)
 
     @property
     def proactive(self) -> bool:
@@ -132,6 +138,8 @@ class Due:
     recipient_unreachable: bool
     not_after: datetime | None = None
     sending: bool = False  # a drainer began sending it and never recorded how it ended
+    urgent: bool = False
+    broadcast_id: int | None = None
 
 
 class Hold(StrEnum):
@@ -159,7 +167,7 @@ def before_sending(due: Due, now: datetime, quiet: QuietHours | None, zone: Zone
         return Before(Hold.SKIP)
     if due.not_after is not None and now >= due.not_after:
         return Before(Hold.SKIP)  # e.g. a seasonal reminder after its season: never late
-    if due.proactive and quiet is not None:
+    if due.proactive and not due.urgent and quiet is not None:
         local = now.astimezone(zone)
         allowed = quiet.next_allowed(local)
         if allowed != local:

@@ -38,7 +38,7 @@ class Person:
     staff_consented_at: datetime | None = None
     paused: bool = False
     reminders: bool = True  # seasonal reminders (a switch in /settings)
-    announcements: bool = True  # coordinators' broadcasts (issue 10; no switch shown yet)
+    announcements: bool = True  # coordinators' broadcasts (the switch in /settings)
     unreachable_since: datetime | None = None
     version: int = 0  # the stored row's version when this was read
 

@@ -69,8 +69,11 @@ class TokenBucket:
 
 class SendLimiter:
     def __init__(self, global_rate: float = 25.0, per_chat_rate: float = 1.0,
-                 per_chat_burst: float = 3.0, max_tracked_chats: int = 10_000) -> None:
+                 per_chat_burst: float = 3.0, max_tracked_chats: int = 10_000,
+                 paid_rate: float = 1000.0) -> None:
         self._global = TokenBucket(global_rate, burst=max(1.0, global_rate))
+        # allow_paid_broadcast messages: Telegram's higher, paid limit instead of the global.
+        self._paid = TokenBucket(paid_rate, burst=max(1.0, paid_rate / 10))
         self._per_chat_rate = per_chat_rate
         self._per_chat_burst = per_chat_burst
         self._chats: dict[int, TokenBucket] = {}
@@ -111,6 +114,23 @@ class SendLimiter:
             return False
         self.chat_delay(chat_id, now)  # both 0: there is spare capacity in each
         self.global_delay(now)
+        return True
+
+    def paid_delay(self, chat_id: int, now: float) -> float:
+        """Like `spare_delay` for a paid broadcast message: the chat keeps its share, the
+        paid budget (not the global one) pays. Books nothing."""
+        bucket = self._chats.get(chat_id)
+        chat_wait = 0.0 if bucket is None else bucket.time_to(min(
+            bucket.burst, 1.0 + max(SPARE_CHAT_MINIMUM, bucket.burst * SPARE_SHARE)), now)
+        wait = max(chat_wait, self._paid.time_to(1.0, now),
+                   self._global.blocked_until - now)
+        return 0.0 if wait <= _EPSILON else wait
+
+    def take_paid(self, chat_id: int, now: float) -> bool:
+        if self.paid_delay(chat_id, now) > 0:
+            return False
+        self.chat_delay(chat_id, now)
+        self._paid.reserve(now)
         return True
 
     def release(self, chat_id: int, *, global_too: bool = False) -> None:

@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain import handoff as h
 from bot.services import broadcasts, handoff, outbox, privacy, staff
+from bot.services.broadcasts import Broadcasts
 from bot.services.checkins import Checkins
 from bot.services.handoff_routing import Router
 from bot.services.ports import Clock, UnitOfWorkFactory
@@ -63,6 +64,14 @@ async def checkin_tick(checkins: Checkins, uow_factory: UnitOfWorkFactory,
         log.info("checkins: %s messages written", written)
 
 
+async def broadcast_tick(runner: Broadcasts, uow_factory: UnitOfWorkFactory,
+                         clock: Clock) -> None:
+    """Broadcasts to start, their next rows to write, their status to show."""
+    written = await runner.tick(uow_factory, clock())
+    if written:
+        log.debug("broadcasts: %s outbox rows written", written)
+
+
 async def outbox_tick(drainer: outbox.Drainer) -> None:
     """Rows written by another process, or due after downtime: the commit that wrote them
     woke no drainer here."""
@@ -71,7 +80,8 @@ async def outbox_tick(drainer: outbox.Drainer) -> None:
 
 def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
                     drainer: outbox.Drainer, router: Router, reports: Reports,
-                    checkins: Checkins, clock: Clock) -> AsyncIOScheduler:
+                    checkins: Checkins, clock: Clock,
+                    broadcast_runner: Broadcasts) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     tick_seconds = settings.tick_seconds
     every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
@@ -86,5 +96,9 @@ def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
                                                     settings.one_to_one_weeks, clock], **every)
     scheduler.add_job(checkin_tick, id="checkins", args=[checkins, uow_factory, clock],
                       **every)
+    often = {**every, "seconds": settings.broadcast_tick_seconds,
+             "misfire_grace_time": int(settings.broadcast_tick_seconds) + 60}
+    scheduler.add_job(broadcast_tick, id="broadcasts",
+                      args=[broadcast_runner, uow_factory, clock], **often)
     scheduler.start()
     return scheduler

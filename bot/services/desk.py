@@ -9,6 +9,8 @@ handed to the service of its audience in one unit of work.
                                           /conversations, /answer
   coordinators                            CoordinatorService: /invite, /roles, /audit ("c")
                                           CheckinOverview: /checkins, reach out ("n")
+                                          BroadcastCompose: /broadcast ("x")
+  sleutelpersonen, asked by a coordinator BroadcastVersions: a broadcast's version ("v")
 
 COMMANDS and SCOPES say which audience a command or a button scope belongs to; Telegram's
 routers filter on the same tables (with the role filter on the router), and the console
@@ -24,12 +26,25 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.content.knowledge import Knowledge
+from bot.domain import broadcast as b
 from bot.domain import invitation
 from bot.domain.handoff import Handoff
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply
-from bot.services import checkin_overview, dates, handoff, invitations, profile, staff
+from bot.services import (
+    broadcast_compose,
+    broadcast_versions,
+    checkin_overview,
+    dates,
+    handoff,
+    invitations,
+    profile,
+    staff,
+)
+from bot.services.broadcast_compose import BroadcastCompose
+from bot.services.broadcast_versions import BroadcastVersions
+from bot.services.broadcasts import Broadcasts
 from bot.services.chat import ChatService
 from bot.services.checkin_overview import CheckinOverview
 from bot.services.coordinators import CoordinatorService
@@ -60,6 +75,7 @@ COMMANDS: dict[str, Audience] = {
     "queue": Audience.COORDINATOR,
     "report": Audience.COORDINATOR,  # sleutelpersonen get their own line (see Reports)
     "checkins": Audience.COORDINATOR,
+    "broadcast": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
@@ -67,6 +83,8 @@ COMMANDS: dict[str, Audience] = {
 }
 SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON,
                                checkin_overview.SCOPE: Audience.COORDINATOR,
+                               broadcast_compose.SCOPE: Audience.COORDINATOR,
+                               broadcast_versions.SCOPE: Audience.SLEUTELPERSOON,
                                HELPER_SCOPE: Audience.SLEUTELPERSOON}
 
 
@@ -79,7 +97,8 @@ def audience_of_button(data: str | None) -> Audience:
 
 
 class Desk:
-    def __init__(self, chat: ChatService, knowledge: Knowledge) -> None:
+    def __init__(self, chat: ChatService, knowledge: Knowledge,
+                 broadcasts: Broadcasts | None = None, *, paid: bool = False) -> None:
         self.chat = chat
         self.turns = chat.turns
         self._knowledge = knowledge
@@ -95,6 +114,10 @@ class Desk:
         self.queue = QueueService(knowledge, chat.router)
         self.reports = Reports(knowledge, self.turns.catalogs, zone)
         self.checkins = CheckinOverview(knowledge, chat.router)
+        self.broadcasts = broadcasts or Broadcasts(knowledge, self.turns.catalogs, zone,
+                                                   None, b.DEFAULT_RATE)
+        self.versions = BroadcastVersions(knowledge, self.turns.catalogs)
+        self.compose = BroadcastCompose(knowledge, self.broadcasts, self.versions, paid=paid)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -146,6 +169,8 @@ class Desk:
                 return await self.reports.command(turn, args)
             case Audience.COORDINATOR if name == "checkins":
                 return await self.checkins.show(turn)
+            case Audience.COORDINATOR if name == "broadcast":
+                return await self.compose.command(turn)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:
@@ -160,6 +185,10 @@ class Desk:
         match audience_of_button(data):
             case Audience.COORDINATOR if data.startswith(f"{checkin_overview.SCOPE}:"):
                 return await self.checkins.on_button(turn, data)
+            case Audience.COORDINATOR if data.startswith(f"{broadcast_compose.SCOPE}:"):
+                return await self.compose.on_button(turn, data)
+            case Audience.SLEUTELPERSOON if data.startswith(f"{broadcast_versions.SCOPE}:"):
+                return await self.versions.on_button(turn, data)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_button(turn, data)
             case Audience.SLEUTELPERSOON if data.startswith(f"{HELPER_SCOPE}:"):
@@ -170,6 +199,8 @@ class Desk:
 
     async def on_text(self, turn: Turn, text: str) -> Outcome:
         match self._open_flow(turn):
+            case broadcast_compose.FLOW | broadcast_versions.FLOW:
+                return await self.on_posted(turn, Posted(0, text))
             case invitations.FLOW:
                 return await self.invitations.on_text(turn, text)
             case profile.FLOW:
@@ -180,6 +211,10 @@ class Desk:
         """The open question first; then the handoff the person is in (as the newcomer, or
         as a sleutelpersoon answering it); then, for text, the newcomer's search."""
         flow = self._open_flow(turn)
+        if flow == broadcast_compose.FLOW:
+            return await self.compose.on_posted(turn, posted)
+        if flow == broadcast_versions.FLOW:
+            return await self.versions.on_posted(turn, posted)
         if flow == handoff.FLOW:
             mine = await turn.uow.handoffs.open_of(turn.person.id)
             return await self.chat.person.on_posted(turn, posted, mine)

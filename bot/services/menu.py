@@ -52,6 +52,7 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("invite", _("Invite a sleutelpersoon or a coordinator")),
         ("roles", _("Roles and invitations; end a role")),
         ("checkins", _("Check-ins after begeleiding; who was not reached")),
+        ("broadcast", _("Send an announcement to everyone, in their language")),
         ("report", _("Monthly activity of the sleutelpersonen (CSV)")),
         ("audit", _("What was done and refused")),
     ),

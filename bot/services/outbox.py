@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.domain import outbox
@@ -28,13 +28,18 @@ BATCH = 50  # rows claimed per transaction
 MAX_IN_FLIGHT = 200  # rows being sent at once, all chats together
 ENDED_RETENTION = timedelta(days=30)  # then even the bookkeeping of an ended row goes
 MIN_PAUSE = 0.05  # seconds between drains at the least: never a busy loop
+# Broadcast rows being sent at once: about 2 s of the default pace; each waits its turn
+# for spare capacity (Sender), so more in flight would only wait longer.
+BROADCAST_IN_FLIGHT = 50
 
 
 class OutboxTransport(Protocol):
     """How one transport delivers a row: Telegram through its Sender, the console by
     printing. It must not wait for rate limits: a long wait comes back as LATER."""
 
-    async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult: ...
+    async def deliver(self, chat_id: int, message: outbox.Message, *,
+                      background: bool = False) -> SendResult:
+        """`background`: a broadcast row, sent only from capacity nobody else needs."""
 
 
 class Drainer:
@@ -71,39 +76,64 @@ class Drainer:
         Each chat is a lane of its own: a chat that has to wait (Telegram's 1 message/s)
         never holds up the others, and rows written meanwhile (a relay) are claimed while
         slow lanes still run. A chat's next rows are claimed only once its rows in flight
-        have ended (SqlOutbox.claim_due), so each chat still gets them in written order."""
+        have ended (SqlOutbox.claim_due), so each chat still gets them in written order.
+
+        Rows of broadcasts are claimed apart, at most BROADCAST_IN_FLIGHT at a time, and
+        go out from the capacity the conversations leave (`background`): a broadcast to
+        thousands never queues a relay or an answer behind it."""
         handled = 0
-        lanes: dict[asyncio.Task[None], int] = {}  # lane -> rows it holds
+        lanes: dict[asyncio.Task[Any], int] = {}  # lane -> rows it holds
+        announcing: set[asyncio.Task[Any]] = set()  # one broadcast row each
+        look = True  # look for other rows: at the start, when woken, when a lane ended
+        looked = 0.0
+        loop = asyncio.get_running_loop()
         try:
             while True:
-                room = min(BATCH, MAX_IN_FLIGHT - sum(lanes.values()))
                 due: list[outbox.Due] = []
-                if room > 0:
+                room = min(BATCH, MAX_IN_FLIGHT - sum(lanes.values()))
+                # A retry falls due by time, without a wake: look at least once a second.
+                if (look or loop.time() - looked >= 1.0) and room > 0:
+                    looked = loop.time()
                     self._wake.clear()  # a wake from now on means: look again
-                    async with self._uow() as uow:
-                        due = await uow.outbox.claim_due(self._clock(), room)
-                        await uow.commit()
+                    due = await self._claim(room, broadcasts=False)
                 by_chat: dict[int, list[outbox.Due]] = {}
                 for row in due:
                     by_chat.setdefault(row.chat_id, []).append(row)
                 for rows in by_chat.values():
                     lanes[asyncio.create_task(self._send_in_order(rows))] = len(rows)
-                handled += len(due)
+                spare = BROADCAST_IN_FLIGHT - len(announcing)
+                more: list[outbox.Due] = []
+                if spare >= BROADCAST_IN_FLIGHT // 2:  # refill in chunks, not per row
+                    more = await self._claim(spare, broadcasts=True)
+                    for row in more:
+                        announcing.add(asyncio.create_task(self._send(row, background=True)))
+                handled += len(due) + len(more)
                 if due and len(due) == room:
                     continue  # there may be more due already
-                if not lanes:
+                if not lanes and not announcing:
                     return handled
                 woken = asyncio.create_task(self._wake.wait())
                 done, _pending = await asyncio.wait(
-                    [*lanes, woken], return_when=asyncio.FIRST_COMPLETED)
+                    [*lanes, *announcing, woken], return_when=asyncio.FIRST_COMPLETED)
                 woken.cancel()
-                for lane in done - {woken}:
-                    del lanes[lane]  # type: ignore[arg-type]
-                    lane.result()  # a lane that failed (the database) fails the drain
+                look = woken in done
+                for task in done - {woken}:
+                    if task in lanes:
+                        del lanes[task]
+                        look = True
+                    else:
+                        announcing.discard(task)
+                    task.result()  # a lane that failed (the database) fails the drain
         finally:
-            for lane in lanes:
-                lane.cancel()
-            await asyncio.gather(*lanes, return_exceptions=True)
+            for task in [*lanes, *announcing]:
+                task.cancel()
+            await asyncio.gather(*lanes, *announcing, return_exceptions=True)
+
+    async def _claim(self, limit: int, *, broadcasts: bool) -> list[outbox.Due]:
+        async with self._uow() as uow:
+            due = await uow.outbox.claim_due(self._clock(), limit, broadcasts=broadcasts)
+            await uow.commit()
+        return due
 
     async def _send_in_order(self, rows: list[outbox.Due]) -> None:
         for number, row in enumerate(rows):
@@ -113,7 +143,7 @@ class Drainer:
                     await self._record(partial(_hold, rest.id, later))
                 return
 
-    async def _send(self, row: outbox.Due) -> datetime | None:
+    async def _send(self, row: outbox.Due, *, background: bool = False) -> datetime | None:
         """Handle one row; the moment to try again when the chat cannot take it now."""
         now = self._clock()
         before = outbox.before_sending(row, now, self._quiet, self._zone)
@@ -136,7 +166,8 @@ class Drainer:
         if row.kind in outbox.AT_MOST_ONCE:
             await self._record(lambda o: o.sending(row.id, now))
         try:
-            result = await self._transport.deliver(row.chat_id, row.message)
+            result = await self._transport.deliver(row.chat_id, row.message,
+                                                   background=background)
         except Exception as exc:  # a bug or an outage: count it, back off, keep the row
             log.exception("outbox: delivering row %s failed", row.id)
             result = SendResult(Delivery.LATER, None, type(exc).__name__)

@@ -37,6 +37,10 @@ class SettingsService:
             turn.person.reminders = what == "remind-on"
             _ = turn.gettext
             return self.show(turn, _("Saved."))
+        if what in ("news-on", "news-off"):
+            turn.person.announcements = what == "news-on"
+            _ = turn.gettext
+            return self.show(turn, _("Saved."))
         step = CHANGEABLE.get(what)
         if step is None:
             return None
@@ -79,6 +83,9 @@ class SettingsService:
             else _("Messages from the bot: on"),
             _("Seasonal reminders (tax return, health insurance, ...): on") if person.reminders
             else _("Seasonal reminders (tax return, health insurance, ...): off"),
+            _("Announcements from your municipality's coordinators: on")
+            if person.announcements
+            else _("Announcements from your municipality's coordinators: off"),
         ]
         buttons = [
             button(_("Change language"), SCOPE, "open", "lang"),
@@ -89,6 +96,9 @@ class SettingsService:
             button(_("Turn seasonal reminders off"), SCOPE, "open", "remind-off")
             if person.reminders else button(_("Turn seasonal reminders on"), SCOPE, "open",
                                             "remind-on"),
+            button(_("Turn announcements off"), SCOPE, "open", "news-off")
+            if person.announcements else button(_("Turn announcements on"), SCOPE, "open",
+                                                "news-on"),
             button(_("🏠 Menu"), "m", "menu"),
         ]
         return Reply("\n".join(line for line in lines if line is not None).strip(),

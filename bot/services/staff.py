@@ -38,11 +38,13 @@ ROLE_COMMANDS: dict[Role, str] = {
     Role.COORDINATOR: _("As a coordinator: /invite invites a person, /roles shows and ends "
                         "roles, /audit shows what was done and refused, /queue shows the "
                         "questions waiting for a person, /checkins shows how the check-ins "
-                        "after begeleiding go and who was not reached."),
+                        "after begeleiding go and who was not reached, /broadcast sends an "
+                        "announcement to everyone in their own language."),
     Role.SLEUTELPERSOON: _("As a sleutelpersoon: /profile shows and changes what newcomers "
                            "see about you and when you can help; /conversations lists the "
                            "questions you answer, /answer sends a topic to a newcomer, "
-                           "/begeleiding notes when their begeleiding ends."),
+                           "/begeleiding notes when their begeleiding ends. Coordinators may "
+                           "ask you to write an announcement in your language."),
 }
 
 
@@ -69,6 +71,8 @@ ACT_LABELS: dict[audit.Act, str] = {
     audit.Act.CHECKINS_READ: _("check-ins read"),
     audit.Act.REACH_OUT: _("asked someone to reach out"),
     audit.Act.END_MONTH: _("begeleiding end noted"),
+    audit.Act.BROADCAST: _("announcement"),
+    audit.Act.BROADCAST_VERSION: _("announcement version"),
 }
 REASON_LABELS: dict[audit.Reason, str] = {
     audit.Reason.NO_ROLE: _("no role for this"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import broadcast as b
@@ -24,10 +24,16 @@ def _broadcast(row: BroadcastRow) -> b.Broadcast:
     audience = b.Audience(row.municipality,
                           frozenset(code for code in row.languages.split(",") if code),
                           b.BegeleidingFilter(row.begeleiding), row.sleutelpersonen_only)
+    media = b.Media(row.media_kind, row.media_chat_id, row.media_message_id) \
+        if row.media_kind and row.media_chat_id is not None \
+        and row.media_message_id is not None else None
     return b.Broadcast(row.id, audience, row.source_language, b.State(row.state),
                        _utc(row.created_at) or row.created_at, row.author_telegram_id,
                        row.urgent, row.paid, _utc(row.scheduled_at), row.recipients,
-                       _utc(row.ended_at))
+                       _utc(row.ended_at), b.loads_counts(row.counts), media,
+                       row.next_person_id, row.written_all, _utc(row.started_at),
+                       row.status_message_id, _utc(row.status_edited_at), row.status_shown,
+                       row.status_edits)
 
 
 class SqlBroadcasts:
@@ -51,12 +57,84 @@ class SqlBroadcasts:
         row = await self._s.get(BroadcastRow, broadcast_id)
         return _broadcast(row) if row else None
 
+    async def hold(self, broadcast_id: int) -> b.Broadcast | None:
+        """Read it locked until the transaction ends (PostgreSQL; SQLite's writer lock does
+        the same): None also when another process holds it now, so two processes never
+        write the same broadcast's rows at once."""
+        row = (await self._s.execute(
+            select(BroadcastRow).where(BroadcastRow.id == broadcast_id)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True))).scalar_one_or_none()
+        return _broadcast(row) if row else None
+
+    async def active(self) -> list[int]:
+        """Broadcasts confirmed or being sent (an indexed query: the tick runs often)."""
+        return list(await self._s.scalars(
+            select(BroadcastRow.id).where(BroadcastRow.state.in_(
+                [b.State.CONFIRMED.value, b.State.SENDING.value])).order_by(BroadcastRow.id)))
+
+    async def in_municipalities(self, municipalities: list[str],
+                                states: list[b.State]) -> list[b.Broadcast]:
+        rows = await self._s.scalars(
+            select(BroadcastRow).where(BroadcastRow.municipality.in_(municipalities),
+                                       BroadcastRow.state.in_([s.value for s in states]))
+            .order_by(BroadcastRow.id))
+        return [_broadcast(r) for r in rows]
+
+    async def save_draft(self, draft: b.Broadcast) -> None:
+        """What the coordinator chose while composing (audience, time, urgency, photo)."""
+        audience = draft.audience
+        media = draft.media
+        await self._s.execute(
+            update(BroadcastRow).where(BroadcastRow.id == draft.id).values(
+                municipality=audience.municipality, source_language=draft.source,
+                languages=",".join(sorted(audience.languages)),
+                begeleiding=audience.begeleiding.value,
+                sleutelpersonen_only=audience.sleutelpersonen_only, urgent=draft.urgent,
+                scheduled_at=draft.scheduled_at, recipients=draft.recipients,
+                counts=b.dumps_counts(draft.counts),
+                media_kind=media.kind if media else None,
+                media_chat_id=media.chat_id if media else None,
+                media_message_id=media.message_id if media else None)
+            .execution_options(synchronize_session=False))
+
+    async def written_up_to(self, broadcast_id: int, person_id: int, done: bool) -> None:
+        await self._s.execute(
+            update(BroadcastRow).where(BroadcastRow.id == broadcast_id)
+            .values(next_person_id=person_id, written_all=done)
+            .execution_options(synchronize_session=False))
+
+    async def status_shown(self, broadcast_id: int, shown: str, now: datetime,
+                           message_id: int | None) -> None:
+        """The status message now shows `shown` (an edit row was written at `now`)."""
+        await self._s.execute(
+            update(BroadcastRow).where(BroadcastRow.id == broadcast_id)
+            .values(status_shown=shown, status_edited_at=now,
+                    status_edits=BroadcastRow.status_edits + 1,
+                    status_message_id=message_id)
+            .execution_options(synchronize_session=False))
+
+    async def withdraw(self, broadcast_id: int, now: datetime) -> int:
+        """A cancelled broadcast: its rows not sent yet end as skipped (a row being sent
+        right now is left to end as it does)."""
+        result = await self._s.execute(
+            update(OutboxRow).where(OutboxRow.broadcast_id == broadcast_id,
+                                    OutboxRow.status == outbox.Status.PENDING.value,
+                                    or_(OutboxRow.claimed_until.is_(None),
+                                        OutboxRow.claimed_until < now))
+            .values(status=outbox.Status.SKIPPED.value, ended_at=now, body="{}",
+                    claimed_until=None, error="cancelled")
+            .execution_options(synchronize_session=False))
+        return _rowcount(result)
+
     async def move(self, broadcast_id: int, frm: b.State, to: b.State,
                    now: datetime) -> bool:
         """One conditional UPDATE: two coordinators pressing at once move it once."""
         values: dict[str, object] = {"state": to.value}
         if to in (b.State.DONE, b.State.CANCELLED):
             values["ended_at"] = now
+        if to is b.State.SENDING:
+            values["started_at"] = now
         result = await self._s.execute(
             update(BroadcastRow).where(BroadcastRow.id == broadcast_id,
                                        BroadcastRow.state == frm.value).values(**values)

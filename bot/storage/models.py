@@ -110,6 +110,8 @@ class OutboxRow(Base):
     # The broadcast a row is part of (its progress is counted by it); no foreign key:
     # SQLite cannot add one to an existing table.
     broadcast_id: Mapped[int | None] = mapped_column(Integer)
+    # Sent in quiet hours too (an urgent broadcast); /stop still applies.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -309,6 +311,18 @@ class BroadcastRow(Base):
     next_person_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     status_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A photo or document the coordinator sent with it: copied with each version as caption.
+    media_kind: Mapped[str | None] = mapped_column(String(12))
+    media_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    media_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    written_all: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The figures the status message shows, and when it was last edited (one per 3 s).
+    status_edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_shown: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    status_edits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Recipients per language when confirmed ("ar=120,en=30"): which languages must be ready.
+    counts: Mapped[str] = mapped_column(String(80), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -218,7 +218,8 @@ class SqlOutbox:
             recipient_id=message.recipient_id, kind=message.kind.value,
             proactive=message.proactive, body=message.message.dumps(), key=message.key,
             status=outbox.Status.PENDING.value, not_before=message.not_before or now,
-            not_after=message.not_after, broadcast_id=message.broadcast_id, attempts=0,
+            not_after=message.not_after, broadcast_id=message.broadcast_id,
+            urgent=message.urgent, attempts=0,
             created_at=now).on_conflict_do_nothing(index_elements=["key"])
         row_id = await self._s.scalar(statement.returning(OutboxRow.id))
         self.added += row_id is not None
@@ -235,32 +236,40 @@ class SqlOutbox:
             recipient_id=m.recipient_id, kind=m.kind.value, proactive=m.proactive,
             body=m.message.dumps(), key=m.key, status=outbox.Status.PENDING.value,
             not_before=m.not_before or now, not_after=m.not_after,
-            broadcast_id=m.broadcast_id, attempts=0, created_at=now) for m in messages]
+            broadcast_id=m.broadcast_id, urgent=m.urgent, attempts=0, created_at=now)
+            for m in messages]
         ).on_conflict_do_nothing(index_elements=["key"])
         added = len((await self._s.execute(statement.returning(OutboxRow.id))).all())
         self.added += added
         return added
 
-    async def claim_due(self, now: datetime, limit: int) -> list[outbox.Due]:
-        """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient.
+    async def claim_due(self, now: datetime, limit: int, *,
+                        broadcasts: bool = False) -> list[outbox.Due]:
+        """Take up to `limit` due rows for CLAIM_LEASE, oldest first, with their recipient:
+        rows of broadcasts, or (`broadcasts=False`) every other row. The drainer claims the
+        two apart, so a relay is never queued behind thousands of announcements.
         A row waits while an earlier non-proactive row to the same person is held back (a
         retry) or in flight: relays arrive in the order they were written. Proactive rows
-        never hold others back (they may wait for the morning)."""
-        earlier = aliased(OutboxRow)
-        held_back = exists().where(
-            earlier.recipient_id == OutboxRow.recipient_id, earlier.id < OutboxRow.id,
-            earlier.status == outbox.Status.PENDING.value, earlier.proactive.is_(False),
-            or_(earlier.not_before > now, earlier.claimed_until >= now))
-        rows = (await self._s.execute(
-            select(OutboxRow, PersonRow.chat_id, PersonRow.paused, PersonRow.unreachable_since)
-            .join(PersonRow, PersonRow.id == OutboxRow.recipient_id)
-            .where(OutboxRow.status == outbox.Status.PENDING.value,
-                   OutboxRow.not_before <= now,
-                   or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-                   ~held_back)
-            .order_by(OutboxRow.id)  # written order: a chat's rows go out as written
-            .limit(limit)
-            .with_for_update(of=OutboxRow, skip_locked=True))).all()
+        (broadcasts among them) never hold others back (they may wait for the morning)."""
+        query = (select(OutboxRow, PersonRow.chat_id, PersonRow.paused,
+                        PersonRow.unreachable_since)
+                 .join(PersonRow, PersonRow.id == OutboxRow.recipient_id)
+                 .where(OutboxRow.status == outbox.Status.PENDING.value,
+                        OutboxRow.not_before <= now,
+                        or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now))
+                 .order_by(OutboxRow.id)  # written order: a chat's rows go out as written
+                 .limit(limit)
+                 .with_for_update(of=OutboxRow, skip_locked=True))
+        if broadcasts:
+            query = query.where(OutboxRow.broadcast_id.is_not(None))
+        else:
+            earlier = aliased(OutboxRow)
+            held_back = exists().where(
+                earlier.recipient_id == OutboxRow.recipient_id, earlier.id < OutboxRow.id,
+                earlier.status == outbox.Status.PENDING.value, earlier.proactive.is_(False),
+                or_(earlier.not_before > now, earlier.claimed_until >= now))
+            query = query.where(OutboxRow.broadcast_id.is_(None), ~held_back)
+        rows = (await self._s.execute(query)).all()
         if not rows:
             return []
         await self._s.execute(
@@ -270,7 +279,7 @@ class SqlOutbox:
         return [outbox.Due(row.id, chat_id, outbox.Kind(row.kind), row.proactive,
                            outbox.Message.loads(row.body), row.attempts, paused,
                            unreachable is not None, _utc(row.not_after),
-                           row.sending_at is not None)
+                           row.sending_at is not None, row.urgent, row.broadcast_id)
                 for row, chat_id, paused, unreachable in rows]
 
     async def end(self, row_id: int, status: outbox.Status, now: datetime,

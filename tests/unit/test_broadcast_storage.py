@@ -96,7 +96,7 @@ async def test_progress_is_counted_from_its_outbox_rows(database: Database) -> N
             broadcast_id=broadcast_id) for p in people], NOW)
         await uow.commit()
     async with database.uow() as uow:
-        [first, *_rest] = await uow.outbox.claim_due(NOW, 10)
+        [first, *_rest] = await uow.outbox.claim_due(NOW, 10, broadcasts=True)
         await uow.outbox.end(first.id, outbox.Status.SENT, NOW)
         await uow.commit()
     async with database.uow() as uow:

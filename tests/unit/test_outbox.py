@@ -88,7 +88,8 @@ class Recorder:
         self.answers: dict[int, list[SendResult]] = {}
         self.explode = False
 
-    async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult:
+    async def deliver(self, chat_id: int, message: outbox.Message, *,
+                      background: bool = False) -> SendResult:
         if self.explode:
             raise ConnectionResetError("network")
         answers = self.answers.get(chat_id)
@@ -291,7 +292,8 @@ class ProcessDies(BaseException):
 
 
 class DiesAfterDelivering(Recorder):
-    async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult:
+    async def deliver(self, chat_id: int, message: outbox.Message, *,
+                      background: bool = False) -> SendResult:
         await super().deliver(chat_id, message)
         raise ProcessDies  # delivered; the process stops before recording it
 

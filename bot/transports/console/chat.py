@@ -62,7 +62,8 @@ class ConsoleChat:
         """Deliver the outbox after each line, so what it sends shows in order."""
         self._drainer = drainer
 
-    async def deliver(self, chat_id: int, message: outbox.Message) -> SendResult:
+    async def deliver(self, chat_id: int, message: outbox.Message, *,
+                      background: bool = False) -> SendResult:
         """The outbox's console transport: print it, or keep it until `/as` that person."""
         if message.copy is not None:  # a relayed message: shown with its new number
             copied = self._messages.get((message.copy.from_chat_id, message.copy.message_id))
@@ -70,7 +71,8 @@ class ConsoleChat:
                 return SendResult(Delivery.REFUSED, detail="message to copy not found")
             number = self._number(chat_id, copied)
             answers = f" ↩ {message.copy.reply_to}" if message.copy.reply_to else ""
-            message = outbox.Message(f"[{number}{answers}] {copied}")
+            caption = f"\n{message.copy.caption}" if message.copy.caption else ""
+            message = outbox.Message(f"[{number}{answers}] {copied}{caption}")
             await self.deliver(chat_id, message)
             return SendResult(Delivery.SENT, message_id=number)
         if message.edit_of is not None:  # the console cannot change what it printed

@@ -93,13 +93,20 @@ class Sender:
         # The way before issue 8, kept only as bench/taps.py's baseline: remove the pressed
         # keyboard first, in the chat's lane, then answer (about 1.5 s per tap at 1/s).
         self.keyboards_first = keyboards_first
+        # Broadcast rows book spare capacity one at a time, in the order they ask: one
+        # waiter polls the limiter, not fifty (bot.services.outbox, `background`).
+        self._background_turn = asyncio.Lock()
         self._to_retire: dict[int, dict[int, None]] = {}  # chat -> message ids, in order
         self._retiring: dict[int, asyncio.Task[None]] = {}  # chat -> its one background task
 
-    async def send(self, chat_id: int, reply: Reply, *,
-                   max_wait: float = TURN_WAIT) -> SendResult:
+    async def send(self, chat_id: int, reply: Reply, *, max_wait: float = TURN_WAIT,
+                   background: bool = False, paid: bool = False) -> SendResult:
         """Deliver one reply, in as many messages as its length needs. A refused part does
-        not stop the others; UNREACHABLE and LATER do (the rest would fare the same)."""
+        not stop the others; UNREACHABLE and LATER do (the rest would fare the same).
+        `background` (a broadcast): only from capacity that conversations leave unused;
+        `paid`: with allow_paid_broadcast, beyond the free global limit, for a fee."""
+        book = self._booking(background, paid)
+        extra: dict[str, Any] = {"allow_paid_broadcast": True} if paid else {}
         chunks = split_message(reply.text)
         worst = SENT
         if reply.document is not None:
@@ -109,7 +116,7 @@ class Sender:
             result = await self._html_or_plain(chat_id, caption, lambda text, **mode: (
                 self._bot.send_document(chat_id, document, caption=text,
                                         reply_markup=markup(reply.keyboard) if caption else None,
-                                        **mode)), max_wait)
+                                        **mode, **extra)), max_wait, book)
             if result.final or caption is not None:
                 return result
             worst = result
@@ -117,7 +124,8 @@ class Sender:
         for index, chunk in enumerate(chunks):
             keyboard = markup(reply.keyboard) if index == len(chunks) - 1 else None
             result = await self._html_or_plain(chat_id, chunk, partial(
-                self._bot.send_message, chat_id, reply_markup=keyboard), max_wait)
+                self._bot.send_message, chat_id, reply_markup=keyboard, **extra), max_wait,
+                book)
             if result.final:
                 return result
             if not result.sent:
@@ -136,15 +144,26 @@ class Sender:
                                          max_wait)
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *,
-                   reply_to: int | None = None, max_wait: float = TURN_WAIT) -> SendResult:
+                   reply_to: int | None = None, max_wait: float = TURN_WAIT,
+                   caption: str | None = None, background: bool = False,
+                   paid: bool = False) -> SendResult:
         """Copy a message someone wrote into another chat as it is (text, photo, voice note,
         document, sticker) without "forwarded from": the relay between a newcomer and a
-        sleutelpersoon. A reply link to a message that is gone is dropped, not an error."""
+        sleutelpersoon. A reply link to a message that is gone is dropped, not an error.
+        `caption` (Telegram HTML) replaces the original's: a broadcast's photo with the
+        recipient's language version."""
         reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) \
             if reply_to is not None else None
-        return await self._call(chat_id, lambda: self._bot.copy_message(
-            chat_id=chat_id, from_chat_id=from_chat_id, message_id=message_id,
-            reply_parameters=reply), max_wait)
+        extra: dict[str, Any] = {"allow_paid_broadcast": True} if paid else {}
+        book = self._booking(background, paid)
+        if caption is None:
+            return await self._call(chat_id, lambda: self._bot.copy_message(
+                chat_id=chat_id, from_chat_id=from_chat_id, message_id=message_id,
+                reply_parameters=reply, **extra), max_wait, book=book)
+        return await self._html_or_plain(chat_id, caption, lambda text, **mode: (
+            self._bot.copy_message(chat_id=chat_id, from_chat_id=from_chat_id,
+                                   message_id=message_id, caption=text,
+                                   reply_parameters=reply, **mode, **extra)), max_wait, book)
 
     async def acknowledge(self, query_id: str, notice: str | None = None) -> None:
         """Answer a button press (stops the client's spinner). Not a chat message, so no
@@ -207,6 +226,29 @@ class Sender:
             if self._retiring.get(chat_id) is asyncio.current_task():
                 del self._retiring[chat_id]
 
+    def _booking(self, background: bool, paid: bool) -> Booking | None:
+        if not background:
+            return None  # a message someone waits for: `_book`
+        return partial(self._book_background, paid=paid)
+
+    async def _book_background(self, chat_id: int, max_wait: float, *,
+                               paid: bool = False) -> float | None:
+        """A broadcast row: one at a time, from spare capacity (or, paid, from the paid
+        budget): conversations keep their share of the global budget and their chats'."""
+        async with self._background_turn:
+            if paid:
+                return await self._book_paid(chat_id, max_wait)
+            return await self._book_spare(chat_id, max_wait)
+
+    async def _book_paid(self, chat_id: int, max_wait: float) -> float | None:
+        deadline = self._clock() + max_wait
+        while not self._limiter.take_paid(chat_id, now := self._clock()):
+            wait = self._limiter.paid_delay(chat_id, now)
+            if now + wait > deadline:
+                return wait
+            await self._sleep(max(wait, 0.001))
+        return None
+
     async def _book_spare(self, chat_id: int, max_wait: float) -> float | None:
         """Like `_book`, but only from spare capacity (see SendLimiter.take_spare)."""
         deadline = self._clock() + max_wait
@@ -219,16 +261,17 @@ class Sender:
 
     async def _html_or_plain(self, chat_id: int, text: str | None,
                              request: Callable[..., Awaitable[Any]],
-                             max_wait: float) -> SendResult:
+                             max_wait: float, book: Booking | None = None) -> SendResult:
         """Send as HTML; if Telegram cannot parse it (a content mistake), the words still
         matter more than the markup: send them once more as plain text."""
-        result = await self._call(chat_id, lambda: request(text), max_wait)
+        result = await self._call(chat_id, lambda: request(text), max_wait, book=book)
         if text is None or result.status is not Delivery.REFUSED \
                 or "can't parse entities" not in result.detail.lower():
             return result
         log.error("Telegram could not parse a message's HTML; sending it as plain text")
         plain = plain_text(text)
-        return await self._call(chat_id, lambda: request(plain, parse_mode=None), max_wait)
+        return await self._call(chat_id, lambda: request(plain, parse_mode=None), max_wait,
+                                book=book)
 
     def _later(self, seconds: float, detail: str = "") -> SendResult:
         return SendResult(Delivery.LATER, self._wall_clock() + timedelta(seconds=seconds),
@@ -258,7 +301,11 @@ class Sender:
 
     async def _call(self, chat_id: int, request: Callable[[], Awaitable[T]],
                     max_wait: float, *, book: Booking | None = None) -> SendResult:
-        tidying = book is not None  # no message: waiting long is not worth a warning
+        """One request with its bookings, retries and the answer as a SendResult. A 429
+        for a broadcast row is the bot's: its chat had no other message, so the whole bot
+        waits (issue 10: a broadcast never hammers on)."""
+        broadcast = isinstance(book, partial) and book.func == self._book_background
+        tidying = book is not None  # tidying or a broadcast: waiting is expected
         book = book or self._book
         deadline = self._clock() + max_wait  # all waits of all attempts together
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -275,6 +322,9 @@ class Sender:
             except TelegramRetryAfter as exc:
                 bot_wide = self._limiter.retry_after(chat_id, float(exc.retry_after),
                                                      self._clock())
+                if broadcast and not bot_wide:
+                    self._limiter.pause_all(float(exc.retry_after), self._clock())
+                    bot_wide = True
                 log.warning("429%s: retry after %s s (attempt %s)",
                             " for the whole bot" if bot_wide else " for a chat",
                             exc.retry_after, attempt)
