@@ -101,7 +101,7 @@ def status(reader: Reader, place: str, broadcast: b.Broadcast, progress: b.Progr
     lines.append(say(reader, _("Sent: {sent} of {total}"), sent=str(progress.sent),
                              total=str(progress.total)))
     lines.append(say(reader, _("Blocked the bot: {blocked} · failed: {failed} · not sent "
-                               "(paused or cancelled): {skipped}"),
+                               "(they paused messages, or it was cancelled): {skipped}"),
                              blocked=str(progress.unreachable), failed=str(progress.failed),
                              skipped=str(progress.skipped)))
     keyboard: tuple[tuple[Button, ...], ...] = ()
@@ -137,7 +137,8 @@ def report(reader: Reader, place: str, broadcast: b.Broadcast, progress: b.Progr
                              "min."), number=f"#{broadcast.id}", place=place,
                            minutes=str(minutes))
     lines = [head, say(reader, _("Sent: {sent} · blocked the bot: {blocked} · failed: "
-                                 "{failed} · not sent (paused or cancelled): {skipped}"),
+                                 "{failed} · not sent (they paused messages, or it was "
+                                 "cancelled): {skipped}"),
                                sent=str(progress.sent), blocked=str(progress.unreachable),
                                failed=str(progress.failed), skipped=str(progress.skipped))]
     if progress.failed:

@@ -396,8 +396,9 @@ class BroadcastCompose:
             message = a.announcement(Reader(self._versions.catalogs, language), place, text,
                                      found)
             if message.copy is not None:  # with its photo or document, as they get it
-                replies.append(Reply(turn.fill(_("(with the {kind} you sent)"), kind=_(
-                    "photo" if found.media and found.media.kind == "photo" else "document"))))
+                kind = _("photo") if found.media and found.media.kind == "photo" \
+                    else _("document")
+                replies.append(Reply(turn.fill(_("(with the {kind} you sent)"), kind=kind)))
                 replies.append(Reply(message.copy.caption or ""))
             else:
                 replies.append(Reply(message.text))
@@ -416,10 +417,10 @@ class BroadcastCompose:
                                     "first."))])
         if reason is b.Refusal.SECOND_CONFIRMATION:
             text = turn.fill(_("This announcement goes to {count} people. Are you sure?"),
-                             count=f"{recipients:,}")
+                             count=str(recipients))
             return Outcome([Reply(text, (
                 (button(turn.fill(_("Yes, send it to {count} people"),
-                                  count=f"{recipients:,}"), SCOPE, "send", f"{found.id}-sure"),),
+                                  count=str(recipients)), SCOPE, "send", f"{found.id}-sure"),),
                 (button(_("Not yet"), SCOPE, "open", str(found.id)),)))])
         if reason is not None or not await turn.uow.broadcasts.move(
                 found.id, b.State.DRAFT, b.State.CONFIRMED, turn.now):
@@ -439,7 +440,7 @@ class BroadcastCompose:
         turn.conversation = None
         plan = plan_of(found, await turn.uow.broadcasts.versions(found.id))
         lines = [turn.fill(_("Confirmed: announcement {number} goes to {count} people."),
-                           number=f"#{found.id}", count=f"{recipients:,}")]
+                           number=f"#{found.id}", count=str(recipients))]
         if plan.holding:
             lines.append(turn.fill(_("It waits for the texts in: {languages}."),
                                    languages=", ".join(language_name(code, turn.language)
@@ -467,7 +468,9 @@ class BroadcastCompose:
         return Outcome([Reply(text)], notice=text)
 
     async def _ask(self, turn: Turn, found: b.Broadcast, language: str) -> Outcome:
-        notice = await self._versions.ask(turn, found, language)
+        counts = await self.counts(turn, found.audience) if found.state is b.State.DRAFT \
+            else dict(found.counts)
+        notice = await self._versions.ask(turn, found, language, counts.get(language))
         outcome = await self.summary(turn, found)
         outcome.replies.insert(0, Reply(notice))
         return outcome

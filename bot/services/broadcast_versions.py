@@ -71,12 +71,13 @@ class BroadcastVersions:
             choice = button(turn.fill(_("Wait for the {language} version"), language=name),
                             a.SCOPE, "source", value)
         else:
-            choice = button(turn.fill(_("Send them your {language} text"),
-                                      language=language_name(found.source, turn.language)),
-                            a.SCOPE, "source", value)
+            choice = button(turn.fill(_("Send your {source} text to {language} readers"),
+                                      source=language_name(found.source, turn.language),
+                                      language=name), a.SCOPE, "source", value)
         return [(ask,), (choice,)]
 
-    async def ask(self, turn: Turn, found: b.Broadcast, language: str) -> str:
+    async def ask(self, turn: Turn, found: b.Broadcast, language: str,
+                  count: int | None) -> str:
         """Ask every sleutelpersoon here who speaks `language` to write its version; what
         to tell the coordinator."""
         _ = turn.gettext
@@ -94,7 +95,6 @@ class BroadcastVersions:
         await turn.uow.broadcasts.put_version(found.id, b.Version(
             language, current.text if current else "", b.VersionState.REVIEW_REQUESTED,
             current.fallback if current else b.Fallback.WAIT), turn.now)
-        count = dict(found.counts).get(language)
         for person_id, profile, reader_language in writers:
             reader = Reader(self.catalogs, reader_language)
             await turn.uow.outbox.add(outbox.Outgoing(
@@ -116,7 +116,8 @@ class BroadcastVersions:
                        language=language_name(found.source, reader.language)),
                  f"<blockquote>{a.escape(text)}</blockquote>",
                  reader.gettext("Write it in plain words. It goes out only after you approve "
-                                "it; whoever of you is first writes it.")]
+                                "it. Other sleutelpersonen may have been asked too: the first "
+                                "version approved is the one that goes out.")]
         if count:
             lines.insert(1, a.say(reader, _("It goes to {count} people who read {language}."),
                                   count=str(count), language=name))

@@ -31,7 +31,7 @@ from bot.services.handoff_routing import Reader
 from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
-WRITE_BATCH = 500  # people read per transaction
+WRITE_BATCH = 200  # people read per transaction: the database's lock held briefly
 WINDOW = 1000  # rows of one broadcast waiting to be sent, at most
 
 

@@ -31,6 +31,7 @@ MIN_PAUSE = 0.05  # seconds between drains at the least: never a busy loop
 # Broadcast rows being sent at once: about 2 s of the default pace; each waits its turn
 # for spare capacity (Sender), so more in flight would only wait longer.
 BROADCAST_IN_FLIGHT = 50
+MARK_DELAY = 0.2  # seconds a broadcast row's outcome waits to be recorded with others
 
 
 class OutboxTransport(Protocol):
@@ -53,6 +54,8 @@ class Drainer:
         self._quiet = quiet
         self._idle = idle_seconds
         self._wake = asyncio.Event()
+        self._marks: list[Callable[[OutboxRepository], Awaitable[None]]] = []
+        self._marking: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -128,6 +131,7 @@ class Drainer:
             for task in [*lanes, *announcing]:
                 task.cancel()
             await asyncio.gather(*lanes, *announcing, return_exceptions=True)
+            await self._marked()
 
     async def _claim(self, limit: int, *, broadcasts: bool) -> list[outbox.Due]:
         async with self._uow() as uow:
@@ -144,27 +148,29 @@ class Drainer:
                 return
 
     async def _send(self, row: outbox.Due, *, background: bool = False) -> datetime | None:
-        """Handle one row; the moment to try again when the chat cannot take it now."""
+        """Handle one row; the moment to try again when the chat cannot take it now. A
+        broadcast row's outcome is recorded with others in one transaction (`_mark`)."""
+        record = self._mark if background else self._record
         now = self._clock()
         before = outbox.before_sending(row, now, self._quiet, self._zone)
         match before.action:
             case outbox.Hold.UNREACHABLE:
-                await self._record(lambda o: o.end(row.id, outbox.Status.UNREACHABLE, now))
+                await record(lambda o: o.end(row.id, outbox.Status.UNREACHABLE, now))
                 return None
             case outbox.Hold.SKIP:
                 if before.reason:
                     log.warning("outbox: row %s %s", row.id, before.reason)
-                await self._record(lambda o: o.end(row.id, outbox.Status.SKIPPED, now,
+                await record(lambda o: o.end(row.id, outbox.Status.SKIPPED, now,
                                                    before.reason))
                 return None
             case outbox.Hold.LATER:
                 assert before.until is not None
                 until = before.until
                 # Only proactive rows wait for the morning; a relay behind it goes on.
-                await self._record(lambda o: o.retry(row.id, until, attempted=False))
+                await record(lambda o: o.retry(row.id, until, attempted=False))
                 return None
         if row.kind in outbox.AT_MOST_ONCE:
-            await self._record(lambda o: o.sending(row.id, now))
+            await self._record(lambda o: o.sending(row.id, now))  # before it goes
         try:
             result = await self._transport.deliver(row.chat_id, row.message,
                                                    background=background)
@@ -177,14 +183,14 @@ class Drainer:
             assert after.retry_at is not None
             retry_at = after.retry_at
             attempted = after.attempted
-            await self._record(lambda o: o.retry(row.id, retry_at, attempted=attempted,
+            await record(lambda o: o.retry(row.id, retry_at, attempted=attempted,
                                                  error=error if attempted else None))
             return retry_at
         if after.status is outbox.Status.FAILED:
             log.warning("outbox: row %s failed after %s attempt(s): %s", row.id,
                         row.attempts + 1, error or result.status.value)
         ended = self._clock()
-        await self._record(lambda o: o.end(row.id, after.status, ended, error,
+        await record(lambda o: o.end(row.id, after.status, ended, error,
                                            result.message_id))
         return None
 
@@ -193,6 +199,31 @@ class Drainer:
         async with self._uow() as uow:
             await change(uow.outbox)
             await uow.commit()
+
+    async def _mark(self, change: Callable[[OutboxRepository], Awaitable[None]]) -> None:
+        """Record a broadcast row's outcome within MARK_DELAY, together with the others
+        of that moment: a few transactions a second instead of one per message, so the
+        conversations' own transactions rarely wait for the database. A crash before the
+        marks are written sends those rows again (after their claim lease): they count
+        as in flight."""
+        self._marks.append(change)
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._write_marks(MARK_DELAY))
+
+    async def _write_marks(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        while self._marks:
+            changes, self._marks = self._marks, []
+            async with self._uow() as uow:
+                for change in changes:
+                    await change(uow.outbox)
+                await uow.commit()
+
+    async def _marked(self) -> None:
+        """Until every mark is written (the end of a drain)."""
+        if self._marking is not None and not self._marking.done():
+            await self._marking  # never cancelled: it may be writing
+        await self._write_marks(0)
 
     async def _until_next_due(self) -> float:
         async with self._uow() as uow:
