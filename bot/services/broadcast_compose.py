@@ -46,9 +46,10 @@ def _(message: str) -> str:
     return message  # marks a string for extraction; translated where it is shown
 
 
+# Shown after "Begeleiding: ".
 BEGELEIDING_LABELS = {b.BegeleidingFilter.ANY: _("everyone"),
-                      b.BegeleidingFilter.RUNNING: _("begeleiding still running"),
-                      b.BegeleidingFilter.ENDED: _("begeleiding ended")}
+                      b.BegeleidingFilter.RUNNING: _("still running"),
+                      b.BegeleidingFilter.ENDED: _("ended")}
 
 
 class BroadcastCompose:
