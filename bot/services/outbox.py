@@ -161,7 +161,7 @@ class Drainer:
                 if before.reason:
                     log.warning("outbox: row %s %s", row.id, before.reason)
                 await record(lambda o: o.end(row.id, outbox.Status.SKIPPED, now,
-                                                   before.reason))
+                                             before.reason))
                 return None
             case outbox.Hold.LATER:
                 assert before.until is not None
@@ -184,14 +184,14 @@ class Drainer:
             retry_at = after.retry_at
             attempted = after.attempted
             await record(lambda o: o.retry(row.id, retry_at, attempted=attempted,
-                                                 error=error if attempted else None))
+                                           error=error if attempted else None))
             return retry_at
         if after.status is outbox.Status.FAILED:
             log.warning("outbox: row %s failed after %s attempt(s): %s", row.id,
                         row.attempts + 1, error or result.status.value)
         ended = self._clock()
         await record(lambda o: o.end(row.id, after.status, ended, error,
-                                           result.message_id))
+                                     result.message_id))
         return None
 
     async def _record(self, change: Callable[[OutboxRepository], Awaitable[None]]) -> None:

@@ -181,7 +181,10 @@ class SqlBroadcasts:
             query = query.where(PersonRow.municipality == audience.municipality,
                                 PersonRow.consented_at.is_not(None))
         rows = (await self._s.execute(query)).all()
-        return [b.Recipient(person_id, language, municipality,
+        # A sleutelpersoon belongs to the municipality of their role, wherever they live.
+        return [b.Recipient(person_id, language,
+                            audience.municipality if audience.sleutelpersonen_only
+                            else municipality,
                             Begeleiding(beg) if beg else None,
                             is_sleutelpersoon=bool(is_staff))
                 for person_id, language, municipality, beg, is_staff in rows]

@@ -90,8 +90,10 @@ async def onboard(desk: Desk, caller: Caller, municipality: str = "leiden",
 async def grant(db: Database, caller: Caller, role: Role, municipality: str = "leiden",
                 languages: frozenset[str] = frozenset(), name: str = "Noor") -> None:
     async with db.uow() as uow:
-        if await uow.people.by_telegram_id(caller.telegram_id) is None:
-            await uow.people.add(caller.telegram_id, caller.chat_id, datetime.now(UTC))
+        if await uow.people.by_telegram_id(caller.telegram_id) is None:  # as invited
+            staff = await uow.people.add(caller.telegram_id, caller.chat_id, datetime.now(UTC))
+            staff.language = caller.language_code
+            await uow.people.save(staff)
         await uow.roles.grant(RoleGrant(caller.telegram_id, role, municipality,
                                         datetime(2026, 1, 1, tzinfo=UTC)))
         if role is Role.SLEUTELPERSOON:
@@ -346,3 +348,20 @@ async def test_who_may_broadcast_and_approve(
     assert [e.reason for e in entries if not e.allowed] == [
         audit.Reason.OTHER_MUNICIPALITY, audit.Reason.OTHER_MUNICIPALITY,
         audit.Reason.NO_ROLE]
+
+
+async def test_only_sleutelpersonen_reaches_them_wherever_they_live(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    db = both_databases
+    await people(desk, db)
+    number = await compose(desk)
+    audience = await desk.button(COORDINATOR, f"x:staff:{number}")
+    assert "x:beg:" not in str(audience)  # begeleiding is a newcomer's
+    await desk.button(COORDINATOR, f"x:source:{number}-ar")
+    await desk.button(COORDINATOR, f"x:source:{number}-ti")
+    await desk.button(COORDINATOR, f"x:send:{number}")
+    assert await desk.broadcasts.tick(db.uow, clock.now) == 2
+    recorder = Recorder()
+    await drain(db, recorder, clock)
+    assert recorder.got.get(ARABIC.chat_id) and recorder.got.get(TIGRINYA.chat_id)
+    assert not any(recorder.got.get(c.chat_id) for c in NEWCOMERS.values())

@@ -324,3 +324,40 @@ async def test_a_check_in_is_never_sent_twice_when_the_process_dies_after_sendin
     clock.now += outbox.CLAIM_LEASE + timedelta(seconds=1)
     await Drainer(db.uow, after, clock, ZONE, QUIET).drain()
     assert after.delivered == [(1, "my letter")]  # a relay: sent again
+
+
+class SlowBroadcasts(Recorder):
+    """Broadcast rows take a while each (they wait for spare capacity); others do not."""
+
+    async def deliver(self, chat_id: int, message: outbox.Message, *,
+                      background: bool = False) -> SendResult:
+        if background:
+            await asyncio.sleep(0.01)
+        return await super().deliver(chat_id, message)
+
+
+async def test_a_relay_never_waits_behind_a_broadcast() -> None:
+    """Broadcast rows are claimed apart and at most BROADCAST_IN_FLIGHT at a time: a relay
+    written after thousands of them goes out among the first, and urgent rows go in quiet
+    hours."""
+    store, transport, clock = MemoryStore(), SlowBroadcasts(), Clock(NIGHT)
+    people = [await person(store, 100 + n) for n in range(120)]
+    await write(store, *(outbox.Outgoing(p, outbox.Kind.BROADCAST, outbox.Message(f"news {p}"),
+                                         f"broadcast:1:{p}", broadcast_id=1, urgent=True)
+                         for p in people))
+    helper = await person(store, 1)
+    await write(store, msg(helper, "a relay"))
+    drainer = Drainer(store, transport, clock, ZONE, QUIET)
+    assert await drainer.drain() == 121
+    order = [text for _chat, text in transport.delivered]
+    assert order.index("a relay") < 5
+    assert len(order) == 121  # urgent: none held for the morning
+
+
+async def test_broadcast_outcomes_are_recorded_when_the_drain_ends() -> None:
+    store, transport, clock = MemoryStore(), Recorder(), Clock(NOON)
+    recipient = await person(store, 5)
+    await write(store, outbox.Outgoing(recipient, outbox.Kind.BROADCAST, outbox.Message("news"),
+                                       "broadcast:2:5", broadcast_id=2))
+    await Drainer(store, transport, clock, ZONE, QUIET).drain()
+    assert await statuses(store, recipient) == ["sent"]

@@ -338,3 +338,41 @@ async def test_closing_stops_retiring() -> None:
     await sender.close()
     await sender.retired()
     assert not bot.calls
+
+
+# -- broadcasts (issue 10) ---------------------------------------------------------------------
+
+
+async def test_one_429_on_a_broadcast_row_pauses_every_chat() -> None:
+    """A broadcast row's chat had no other message: its 429 is the bot's, not the chat's."""
+    flood = TelegramRetryAfter(METHOD, "Too Many Requests", 120)
+    sender, bot, _, fake_time = make([flood])
+    assert (await sender.send(1, Reply("news"), background=True,
+                              max_wait=2.0)).status is Delivery.LATER
+    calls = len(bot.calls)
+    assert (await sender.send(2, Reply("hello"), max_wait=2.0)).status is Delivery.LATER
+    assert len(bot.calls) == calls  # nothing to anyone while Telegram said wait
+    fake_time.now += 121
+    assert (await sender.send(2, Reply("hello"))).sent
+
+
+async def test_a_broadcast_row_leaves_half_the_budget_to_conversations() -> None:
+    bot, reach, fake_time = ScriptedBot(), Reach(), FakeTime()
+    sender = Sender(bot, reach, SendLimiter(global_rate=10),  # type: ignore[arg-type]
+                    clock=fake_time.clock, sleep=fake_time.sleep, wall_clock=lambda: WALL)
+    for chat in range(100, 105):  # conversations used half of the global budget
+        await sender.send(chat, Reply("answer"))
+    assert fake_time.sleeps == []
+    assert (await sender.send(7, Reply("news"), background=True, max_wait=5.0)).sent
+    assert fake_time.sleeps  # it waited until the budget was half full again
+    before = list(fake_time.sleeps)
+    assert (await sender.send(8, Reply("answer"))).sent  # an answer never waits for it
+    assert fake_time.sleeps == before
+
+
+async def test_a_paid_broadcast_row_asks_for_the_paid_limit() -> None:
+    sender, bot, _, _ = make()
+    assert (await sender.send(1, Reply("news"), background=True, paid=True)).sent
+    assert bot.calls[-1][1]["allow_paid_broadcast"] is True
+    assert (await sender.send(2, Reply("answer"))).sent
+    assert "allow_paid_broadcast" not in bot.calls[-1][1]
