@@ -41,6 +41,7 @@ STATUS_EDIT_INTERVAL = timedelta(seconds=3)
 # An ended broadcast (texts, audience, counts) is kept this long for the coordinators'
 # records, then removed with its versions by the retention tick.
 RETENTION = timedelta(days=365)
+DRAFT_KEPT = timedelta(days=30)  # a draft nobody sent by then is cancelled
 
 
 # -- audience ------------------------------------------------------------------------------

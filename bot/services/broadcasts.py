@@ -210,8 +210,10 @@ def text_for(broadcast: b.Broadcast, versions: dict[str, b.Version],
 
 
 async def purge_ended(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-    """Broadcasts that ended more than broadcast.RETENTION ago go, with their versions."""
+    """Broadcasts that ended more than broadcast.RETENTION ago go, with their versions;
+    drafts left for DRAFT_KEPT end as cancelled."""
     async with uow_factory() as uow:
+        await uow.broadcasts.abandon_drafts(now - b.DRAFT_KEPT, now)
         purged = await uow.broadcasts.purge_ended(now - b.RETENTION)
         await uow.commit()
     return purged

@@ -34,6 +34,7 @@ from bot.domain.person import Role
 from bot.domain.replies import Outcome, Reply
 from bot.services import (
     broadcast_compose,
+    broadcast_summary,
     broadcast_versions,
     checkin_overview,
     dates,
@@ -199,7 +200,7 @@ class Desk:
 
     async def on_text(self, turn: Turn, text: str) -> Outcome:
         match self._open_flow(turn):
-            case broadcast_compose.FLOW | broadcast_versions.FLOW:
+            case broadcast_summary.FLOW | broadcast_versions.FLOW:
                 return await self.on_posted(turn, Posted(0, text))
             case invitations.FLOW:
                 return await self.invitations.on_text(turn, text)
@@ -211,7 +212,7 @@ class Desk:
         """The open question first; then the handoff the person is in (as the newcomer, or
         as a sleutelpersoon answering it); then, for text, the newcomer's search."""
         flow = self._open_flow(turn)
-        if flow == broadcast_compose.FLOW:
+        if flow == broadcast_summary.FLOW:
             return await self.compose.on_posted(turn, posted)
         if flow == broadcast_versions.FLOW:
             return await self.versions.on_posted(turn, posted)

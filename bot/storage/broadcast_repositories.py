@@ -221,6 +221,21 @@ class SqlBroadcasts:
                 update(BroadcastVersionRow)
                 .where(getattr(BroadcastVersionRow, column) == telegram_id)
                 .values({column: None}).execution_options(synchronize_session=False))
+        # A private chat's id is its person's: the photo's link to their chat goes too
+        # (rows already written still copy it).
+        await self._s.execute(
+            update(BroadcastRow).where(BroadcastRow.media_chat_id == telegram_id)
+            .values(media_kind=None, media_chat_id=None, media_message_id=None)
+            .execution_options(synchronize_session=False))
+
+    async def abandon_drafts(self, before: datetime, now: datetime) -> int:
+        """Drafts nobody touched since `before` end as cancelled (then go with the rest)."""
+        result = await self._s.execute(
+            update(BroadcastRow).where(BroadcastRow.state == b.State.DRAFT.value,
+                                       BroadcastRow.created_at < before)
+            .values(state=b.State.CANCELLED.value, ended_at=now)
+            .execution_options(synchronize_session=False))
+        return _rowcount(result)
 
     async def purge_ended(self, before: datetime) -> int:
         """Broadcasts that ended before `before` go, with their versions."""

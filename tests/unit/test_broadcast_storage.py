@@ -4,6 +4,7 @@ progress is counted from its outbox rows, and /delete and retention do what they
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,3 +126,26 @@ async def test_delete_keeps_the_broadcast_without_its_author_and_retention_remov
     async with database.uow() as uow:
         assert await uow.broadcasts.get(broadcast_id) is None
         assert await uow.broadcasts.versions(broadcast_id) == {}
+
+
+async def test_delete_forgets_the_photo_in_their_chat_and_old_drafts_are_cancelled(
+        database: Database) -> None:
+    async with database.uow() as uow:
+        with_photo = b.Broadcast(0, b.Audience("leiden"), "nl", b.State.DRAFT, NOW,
+                                 author_id=900)
+        photo_id = await uow.broadcasts.add(with_photo)
+        await uow.broadcasts.save_draft(replace(with_photo, id=photo_id,
+                                                media=b.Media("photo", 900, 77)))
+        fresh_id = await uow.broadcasts.add(replace(with_photo, created_at=NOW + b.DRAFT_KEPT))
+        await uow.commit()
+    async with database.uow() as uow:
+        stored = await uow.broadcasts.get(photo_id)
+        assert stored is not None and stored.media == b.Media("photo", 900, 77)
+        await uow.broadcasts.forget_person(900)
+        later = NOW + b.DRAFT_KEPT + timedelta(days=1)
+        assert await uow.broadcasts.abandon_drafts(later - b.DRAFT_KEPT, later) == 1
+        await uow.commit()
+    async with database.uow() as uow:
+        old, fresh = await uow.broadcasts.get(photo_id), await uow.broadcasts.get(fresh_id)
+    assert old is not None and old.media is None and old.state is b.State.CANCELLED
+    assert fresh is not None and fresh.state is b.State.DRAFT
