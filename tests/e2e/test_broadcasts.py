@@ -208,3 +208,28 @@ async def test_quiet_hours_hold_it_a_cancel_stops_it_and_nobody_else_may(
     assert not [c for c in to(api, reader.id) if "town hall" in seen(c)]
     assert bot.rows("SELECT state FROM broadcasts WHERE id = ?", number) == [("cancelled",)]
     assert bot.rows("SELECT COUNT(*) FROM audit_log WHERE allowed = 0") != [(0,)]
+
+
+async def test_a_photo_goes_with_each_languages_text_as_its_caption(
+        api: FakeBotAPI, bot: RunningBot, clock: MovableClock) -> None:
+    coordinator = await appoint(api, bot, 900, "leiden")
+    readers = [await newcomer_of(api, 101, "en"), await newcomer_of(api, 102, "ar")]
+    [start] = await coordinator.say("/broadcast")
+    number = int(data(start)[0].split(":")[2].split("-")[0])
+    await coordinator.press(f"x:src:{number}-en")
+    api.user_photo(coordinator.id, caption="The new library opens on Saturday.")
+    [audience] = await heard(coordinator)
+    assert "x:when:" in str(data(audience))
+    await coordinator.press(f"x:when:{number}")
+    await coordinator.press(f"x:now:{number}")
+    await coordinator.press(f"x:source:{number}-ar")
+    previews = await coordinator.press(f"x:preview:{number}", replies=7)
+    assert "The new library" in seen(previews[2])
+    await coordinator.press(f"x:send:{number}")
+    await until_done(bot, number)
+    for reader in readers:
+        [copied] = [c for c in api.sent if c.chat_id == reader.id
+                    and c.method == "copyMessage"]
+        assert copied.params["from_chat_id"] in (900, "900")
+        assert "The new library opens on Saturday." in seen(copied)
+        assert copied.media is not None and copied.media[0] == "photo"
