@@ -137,6 +137,13 @@ async def compose(desk: Desk, text: str = "De taalcafé is vrijdag in de bibliot
     return number
 
 
+async def send_own_text(desk: Desk, number: int) -> None:
+    """Everyone gets the coordinator's Dutch text; confirmed."""
+    for language in ("ar", "ti", "en"):
+        await desk.button(COORDINATOR, f"x:source:{number}-{language}")
+    await desk.button(COORDINATOR, f"x:send:{number}")
+
+
 async def drain(db: Database, recorder: Recorder, clock: FixedClock) -> int:
     return await Drainer(db.uow, recorder, clock, ZONE, QUIET).drain()
 
@@ -214,9 +221,7 @@ async def test_nobody_gets_it_twice_when_a_batch_is_written_again(
     db = both_databases
     await people(desk, db)
     number = await compose(desk)
-    for language in ("ar", "ti", "en"):
-        await desk.button(COORDINATOR, f"x:source:{number}-{language}")
-    await desk.button(COORDINATOR, f"x:send:{number}")
+    await send_own_text(desk, number)
     # The process dies after writing the rows, before the cursor: the rows are rolled
     # back with it, and the next tick writes them once.
     from bot.storage.broadcast_repositories import SqlBroadcasts
@@ -280,9 +285,7 @@ async def test_quiet_hours_hold_it_until_morning_unless_urgent(
     await people(desk, db)
     clock.now = local(2027, 2, 3, 22)
     number = await compose(desk)
-    for language in ("ar", "ti", "en"):
-        await desk.button(COORDINATOR, f"x:source:{number}-{language}")
-    await desk.button(COORDINATOR, f"x:send:{number}")
+    await send_own_text(desk, number)
     assert await desk.broadcasts.tick(db.uow, clock.now) == 0
     clock.now = local(2027, 2, 4, 9)
     assert await desk.broadcasts.tick(db.uow, clock.now) == 4
@@ -291,9 +294,7 @@ async def test_quiet_hours_hold_it_until_morning_unless_urgent(
     urgent = await compose(desk, "Storm: blijf binnen.")
     when = await desk.button(COORDINATOR, f"x:when:{urgent}")
     await desk.button(COORDINATOR, data_of(when, "x:urgent:"))
-    for language in ("ar", "ti", "en"):
-        await desk.button(COORDINATOR, f"x:source:{urgent}-{language}")
-    await desk.button(COORDINATOR, f"x:send:{urgent}")
+    await send_own_text(desk, urgent)
     assert await desk.broadcasts.tick(db.uow, clock.now) == 4
     recorder = Recorder()
     await drain(db, recorder, clock)
@@ -307,9 +308,7 @@ async def test_cancel_while_sending_withdraws_what_is_not_sent(
     db = both_databases
     await people(desk, db)
     number = await compose(desk)
-    for language in ("ar", "ti", "en"):
-        await desk.button(COORDINATOR, f"x:source:{number}-{language}")
-    await desk.button(COORDINATOR, f"x:send:{number}")
+    await send_own_text(desk, number)
     await desk.broadcasts.tick(db.uow, clock.now)
     cancelled = await desk.button(COORDINATOR, f"x:cancel:{number}")
     assert cancelled.notice and f"#{number}" in cancelled.notice

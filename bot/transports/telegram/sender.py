@@ -241,19 +241,22 @@ class Sender:
             return await self._book_spare(chat_id, max_wait)
 
     async def _book_paid(self, chat_id: int, max_wait: float) -> float | None:
-        deadline = self._clock() + max_wait
-        while not self._limiter.take_paid(chat_id, now := self._clock()):
-            wait = self._limiter.paid_delay(chat_id, now)
-            if now + wait > deadline:
-                return wait
-            await self._sleep(max(wait, 0.001))
-        return None
+        """Like `_book_spare`, from the paid budget (SendLimiter.take_paid)."""
+        return await self._book_when(self._limiter.take_paid, self._limiter.paid_delay,
+                                     chat_id, max_wait)
 
     async def _book_spare(self, chat_id: int, max_wait: float) -> float | None:
         """Like `_book`, but only from spare capacity (see SendLimiter.take_spare)."""
+        return await self._book_when(self._limiter.take_spare, self._limiter.spare_delay,
+                                     chat_id, max_wait)
+
+    async def _book_when(self, take: Callable[[int, float], bool],
+                         delay: Callable[[int, float], float], chat_id: int,
+                         max_wait: float) -> float | None:
+        """Wait until `take` books, or hand back the wait when it would pass `max_wait`."""
         deadline = self._clock() + max_wait
-        while not self._limiter.take_spare(chat_id, now := self._clock()):
-            wait = self._limiter.spare_delay(chat_id, now)
+        while not take(chat_id, now := self._clock()):
+            wait = delay(chat_id, now)
             if now + wait > deadline:
                 return wait
             await self._sleep(max(wait, 0.001))
