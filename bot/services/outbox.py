@@ -31,7 +31,10 @@ MIN_PAUSE = 0.05  # seconds between drains at the least: never a busy loop
 # Broadcast rows being sent at once: about 2 s of the default pace; each waits its turn
 # for spare capacity (Sender), so more in flight would only wait longer.
 BROADCAST_IN_FLIGHT = 50
-MARK_DELAY = 0.2  # seconds a broadcast row's outcome waits to be recorded with others
+# Seconds a broadcast row's outcome waits to be written with others. 0: at once, together
+# with all that came while the previous write ran (a group commit): few transactions, and
+# after a kill -9 hardly a row that went out without its outcome (bench/broadcast.py).
+MARK_DELAY = 0.0
 
 
 class OutboxTransport(Protocol):
@@ -201,11 +204,10 @@ class Drainer:
             await uow.commit()
 
     async def _mark(self, change: Callable[[OutboxRepository], Awaitable[None]]) -> None:
-        """Record a broadcast row's outcome within MARK_DELAY, together with the others
-        of that moment: a few transactions a second instead of one per message, so the
-        conversations' own transactions rarely wait for the database. A crash before the
-        marks are written sends those rows again (after their claim lease): they count
-        as in flight."""
+        """Record a broadcast row's outcome together with the others of that moment (a
+        group commit): fewer transactions than messages, so the conversations' own
+        transactions rarely wait for the database. A crash before the marks are written
+        sends those rows again (after their claim lease): they count as in flight."""
         self._marks.append(change)
         if self._marking is None or self._marking.done():
             self._marking = asyncio.create_task(self._write_marks(MARK_DELAY))
