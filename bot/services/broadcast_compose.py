@@ -227,10 +227,33 @@ class BroadcastCompose:
         found = replace(found, media=b.Media(posted.media, turn.person.chat_id,
                                              posted.message_id) if media else None)
         await turn.uow.broadcasts.save_draft(found)
+        outdated = await self._new_text(turn, found, text)
+        outcome = await self._audience(turn, found, "")
+        if outdated:  # versions of the old text: written again from the new one
+            outcome.replies.insert(0, Reply(turn.fill(
+                _("The versions in {languages} were written for the old text: ask for them "
+                  "again."), languages=", ".join(language_name(code, turn.language)
+                                                 for code in outdated))))
+        return outcome
+
+    @staticmethod
+    async def _new_text(turn: Turn, found: b.Broadcast, text: str) -> list[str]:
+        """Save the coordinator's text; versions of another text no longer count. Returns
+        the languages whose version was set back."""
+        versions = await turn.uow.broadcasts.versions(found.id)
+        old = versions.get(found.source)
         await turn.uow.broadcasts.put_version(found.id, b.Version(
             found.source, text, b.VersionState.WRITTEN, author_id=turn.person.telegram_id),
             turn.now)
-        return await self._audience(turn, found, "")
+        outdated = []
+        for language, version in versions.items():
+            if language == found.source or version.state is b.VersionState.MISSING \
+                    or (old is not None and old.text == text):
+                continue
+            await turn.uow.broadcasts.put_version(found.id, b.Version(
+                language, "", b.VersionState.MISSING, version.fallback), turn.now)
+            outdated.append(language)
+        return outdated
 
     # -- audience and time ----------------------------------------------------------------
 

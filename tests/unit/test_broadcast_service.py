@@ -364,3 +364,21 @@ async def test_only_sleutelpersonen_reaches_them_wherever_they_live(
     await drain(db, recorder, clock)
     assert recorder.got.get(ARABIC.chat_id) and recorder.got.get(TIGRINYA.chat_id)
     assert not any(recorder.got.get(c.chat_id) for c in NEWCOMERS.values())
+
+
+async def test_a_new_text_sets_back_the_versions_of_the_old_one(
+        both_databases: Database, desk: Desk, clock: FixedClock) -> None:
+    db = both_databases
+    await people(desk, db)
+    number = await compose(desk)
+    await desk.button(COORDINATOR, f"x:ask:{number}-ar")
+    await desk.button(ARABIC, f"v:write:{number}-ar")
+    preview = await desk.post(ARABIC, Posted(600, "مقهى اللغة يوم الجمعة."))
+    await desk.button(ARABIC, data_of(preview, "v:ok:"))
+    await desk.button(COORDINATOR, f"x:text:{number}")
+    changed = await desk.post(COORDINATOR, Posted(700, "Het taalcafé is zaterdag."))
+    assert "Arabisch" in changed.replies[0].text
+    async with db.uow() as uow:
+        versions = await uow.broadcasts.versions(number)
+    assert versions["ar"].state is b.VersionState.MISSING and versions["ar"].text == ""
+    assert versions["nl"].text == "Het taalcafé is zaterdag."
