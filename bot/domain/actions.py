@@ -16,8 +16,10 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   r  a sleutelpersoon's handoff buttons           r:claim:<id>, r:done:<id>-<result>, ...
   u  an answer to a check-in after begeleiding    u:good:<row>, u:area:<row>-<area>, ...
   n  a coordinator's "reach out" (/checkins)      n:reach:<row>
-Scopes p, r, c and n belong to an audience (bot.services.desk): their services check the
-role.
+  x  a coordinator's announcement (/broadcast)    x:send:<id>, x:ask:<id>-<lang>, ...
+  v  a sleutelpersoon's version of one            v:write:<id>-<lang>, v:ok:<id>-<lang>
+Scopes p, r, c, n, x and v belong to an audience (bot.services.desk): their services check
+the role.
 """
 
 from __future__ import annotations
