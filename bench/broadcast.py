@@ -56,6 +56,7 @@ from fakes.bot_api import (  # noqa: E402
     FloodLimits,
     RecordedCall,
 )
+from postgres import bench_database, drop_bench_database  # noqa: E402
 
 from bot.domain import broadcast as b  # noqa: E402
 from bot.domain.person import Role, RoleGrant  # noqa: E402
@@ -364,31 +365,20 @@ def report(runs: list[Run]) -> None:
           f"({len(runs[0].baseline)} and {len(runs[0].during)} questions in the first run).")
 
 
-async def postgres_url() -> str | None:
-    import asyncpg
-
-    url = os.environ.get("WEGWIJS_TEST_POSTGRES_URL",
-                         "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    try:
-        conn = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=3)
-    except (OSError, asyncpg.PostgresError):
-        return None
-    await conn.execute("DROP DATABASE IF EXISTS wegwijs_bench_broadcast WITH (FORCE)")
-    await conn.execute("CREATE DATABASE wegwijs_bench_broadcast")
-    await conn.close()
-    return url.rsplit("/", 1)[0] + "/wegwijs_bench_broadcast"
-
-
 async def main(recipients: int, talkers: int, kill: bool, db: str) -> None:
     runs = []
     for name, killing in (("straight through", False), ("kill -9 at half", True)):
         if killing and not kill:
             continue
-        url = await postgres_url() if db == "postgresql" else None
+        url = await bench_database("wegwijs_bench_broadcast") if db == "postgresql" else None
         if db == "postgresql" and url is None:
             print("PostgreSQL is not reachable: skipped.")
             return
-        runs.append(await one_run(name, url, recipients, talkers, killing))
+        try:
+            runs.append(await one_run(name, url, recipients, talkers, killing))
+        finally:
+            if url is not None:
+                await drop_bench_database(url)
     report(runs)
 
 

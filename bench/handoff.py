@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import random
 import statistics
 import sys
@@ -60,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fakes.bot_api import JSON, FloodLimitedBotAPI, FloodLimits, RecordedCall  # noqa: E402
+from postgres import bench_database, drop_bench_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.domain import handoff as h  # noqa: E402
@@ -369,35 +369,6 @@ async def measure(store: str, url: str | None, conversations: int, messages: int
     return run
 
 
-# -- PostgreSQL, as bench/turns.py finds it -------------------------------------------------
-
-BENCH_DATABASE = "wegwijs_bench_handoff"
-
-
-async def postgres_url() -> str | None:
-    import asyncpg
-
-    url = os.environ.get("WEGWIJS_TEST_POSTGRES_URL",
-                         "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    try:
-        conn = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=3)
-    except (OSError, asyncpg.PostgresError):
-        return None
-    await conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-    await conn.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-    await conn.close()
-    return url.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
-
-async def drop_postgres(url: str) -> None:
-    import asyncpg
-
-    admin = url.rsplit("/", 1)[0].replace("+asyncpg", "") + "/postgres"
-    conn = await asyncpg.connect(admin, timeout=3)
-    await conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    await conn.close()
-
-
 # -- the report ---------------------------------------------------------------------------
 
 def ms(seconds: float) -> str:
@@ -477,7 +448,7 @@ async def main(conversations: int, messages: int, pace: float, db: str,
         runs.append(await measure("SQLite", None, conversations, messages, pace, limits,
                                   limited))
     if db in ("postgresql", "both"):
-        url = await postgres_url()
+        url = await bench_database("wegwijs_bench_handoff")
         if url is None:
             print("PostgreSQL is not reachable (WEGWIJS_TEST_POSTGRES_URL or "
                   "127.0.0.1:5432): skipped.\n")
@@ -486,7 +457,7 @@ async def main(conversations: int, messages: int, pace: float, db: str,
                 runs.append(await measure("PostgreSQL", url, conversations, messages, pace,
                                           limits, limited))
             finally:
-                await drop_postgres(url)
+                await drop_bench_database(url)
     if runs:
         report(runs, messages, pace, limits, limited)
 

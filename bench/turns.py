@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from memory_store import MemoryStore  # noqa: E402
+from postgres import bench_database, drop_bench_database  # noqa: E402
 
 from bot.content.catalogs import BabelCatalogs  # noqa: E402
 from bot.content.flows import load_flows  # noqa: E402
@@ -110,37 +110,13 @@ async def crowd(uow: UnitOfWorkFactory, size: int, first_id: int) -> tuple[list[
     return timings, errors
 
 
-async def postgres_url() -> str | None:
-    import asyncpg
-
-    url = os.environ.get("WEGWIJS_TEST_POSTGRES_URL",
-                         "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    try:
-        conn = await asyncpg.connect(url.replace("+asyncpg", ""), timeout=3)
-    except (OSError, asyncpg.PostgresError):
-        return None
-    await conn.execute("DROP DATABASE IF EXISTS wegwijs_bench")
-    await conn.execute("CREATE DATABASE wegwijs_bench")
-    await conn.close()
-    return url.rsplit("/", 1)[0] + "/wegwijs_bench"
-
-
-async def drop_postgres(url: str) -> None:
-    import asyncpg
-
-    admin = url.rsplit("/", 1)[0].replace("+asyncpg", "") + "/postgres"
-    conn = await asyncpg.connect(admin, timeout=3)
-    await conn.execute("DROP DATABASE IF EXISTS wegwijs_bench WITH (FORCE)")
-    await conn.close()
-
-
 async def main(people: int, crowds: list[int]) -> None:
     results: dict[str, list[float]] = {"in-memory (baseline)": await measure(MemoryStore(),
                                                                              people)}
     crowd_rows: list[tuple[str, int, list[float], int]] = []
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite file", f"sqlite+aiosqlite:///{tmp}/bench.db")]
-        if (pg := await postgres_url()) is not None:
+        if (pg := await bench_database("wegwijs_bench")) is not None:
             targets.append(("PostgreSQL", pg))
         for name, url in targets:
             database = Database(url)
@@ -153,7 +129,7 @@ async def main(people: int, crowds: list[int]) -> None:
             finally:
                 await database.dispose()
         if pg is not None:
-            await drop_postgres(pg)
+            await drop_bench_database(pg)
 
     base = statistics.median(results["in-memory (baseline)"])
     print(f"Sequential: {people} people x {len(SCRIPT)} updates each\n")

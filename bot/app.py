@@ -12,7 +12,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
 from bot.content.knowledge import Knowledge
 from bot.content.search import SearchIndex
-from bot.domain.broadcast import send_rate
+from bot.domain.broadcast_timing import send_rate
 from bot.scheduling import ticks
 from bot.scheduling.ticks import start_scheduler
 from bot.services.broadcasts import Broadcasts

@@ -14,6 +14,7 @@ from html import escape as _escape
 from zoneinfo import ZoneInfo
 
 from bot.domain import broadcast as b
+from bot.domain import broadcast_timing as t
 from bot.domain import outbox
 from bot.domain.quiet_hours import QuietHours
 from bot.domain.replies import Button
@@ -111,7 +112,7 @@ def status(reader: Reader, place: str, broadcast: b.Broadcast, progress: b.Progr
         case b.State.CANCELLED:
             lines.append(reader.gettext("✖️ Cancelled: nothing more is sent."))
         case _:
-            end = b.estimated_end(progress.remaining, rate, now, quiet, zone, broadcast.urgent)
+            end = t.estimated_end(progress.remaining, rate, now, quiet, zone, broadcast.urgent)
             lines.append(say(reader, _("Remaining: {remaining} · expected to end around "
                                        "{time}"), remaining=str(progress.remaining),
                                      time=moment(reader, end, now, zone)))

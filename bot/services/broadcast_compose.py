@@ -18,6 +18,7 @@ from datetime import datetime
 from bot.content.knowledge import Knowledge
 from bot.domain import actions, audit
 from bot.domain import broadcast as b
+from bot.domain import broadcast_timing as t
 from bot.domain.handoff import Media
 from bot.domain.incoming import Posted
 from bot.domain.person import Role
@@ -336,7 +337,7 @@ class BroadcastCompose:
         _ = turn.gettext
         try:
             local = datetime.strptime(" ".join(typed.split()), "%Y-%m-%d %H:%M")
-            moment = b.scheduled_utc(local, self._runner.zone, turn.now)
+            moment = t.scheduled_utc(local, self._runner.zone, turn.now)
         except ValueError:
             return Outcome([Reply(turn.fill(_("I could not read that as a date and time in "
                                               "the future. Type it like {example}."),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content.knowledge import Knowledge
 from bot.domain import broadcast as b
+from bot.domain import broadcast_timing as t
 from bot.domain import outbox
 from bot.domain.quiet_hours import QuietHours
 from bot.services import announcements as a
@@ -67,7 +68,7 @@ class Broadcasts:
     async def _advance(self, uow: UnitOfWork, broadcast: b.Broadcast, now: datetime) -> int:
         versions = await uow.broadcasts.versions(broadcast.id)
         if broadcast.state is b.State.CONFIRMED:
-            if b.start_at(now, broadcast.scheduled_at, self.quiet, self.zone,
+            if t.start_at(now, broadcast.scheduled_at, self.quiet, self.zone,
                           broadcast.urgent) > now:
                 return 0
             if not plan_of(broadcast, versions).may_start:
@@ -149,7 +150,7 @@ class Broadcasts:
             sent = await uow.outbox.sent_under(prefix)
             message_id = sent[0][1] if sent else None
         final = broadcast.state in (b.State.DONE, b.State.CANCELLED)
-        if message_id is None or (not final and b.next_status_edit(
+        if message_id is None or (not final and t.next_status_edit(
                 broadcast.status_edited_at, now, True) != now):
             return  # not sent yet, or edited less than STATUS_EDIT_INTERVAL ago
         await uow.outbox.add(outbox.Outgoing(

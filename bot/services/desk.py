@@ -26,7 +26,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.content.knowledge import Knowledge
-from bot.domain import broadcast as b
+from bot.domain import broadcast_timing as t
 from bot.domain import invitation
 from bot.domain.handoff import Handoff
 from bot.domain.incoming import Caller, Posted
@@ -116,7 +116,7 @@ class Desk:
         self.reports = Reports(knowledge, self.turns.catalogs, zone)
         self.checkins = CheckinOverview(knowledge, chat.router)
         self.broadcasts = broadcasts or Broadcasts(knowledge, self.turns.catalogs, zone,
-                                                   None, b.DEFAULT_RATE)
+                                                   None, t.DEFAULT_RATE)
         self.versions = BroadcastVersions(knowledge, self.turns.catalogs)
         self.compose = BroadcastCompose(knowledge, self.broadcasts, self.versions, paid=paid)
 

@@ -92,6 +92,8 @@ class Drainer:
         announcing: set[asyncio.Task[Any]] = set()  # one broadcast row each
         look = True  # look for other rows: at the start, when woken, when a lane ended
         looked = 0.0
+        announced = 0.0  # when broadcast rows were last looked for and none were due
+        woke = True  # the first round, or a wake: a commit may have written any rows
         loop = asyncio.get_running_loop()
         try:
             while True:
@@ -109,8 +111,13 @@ class Drainer:
                     lanes[asyncio.create_task(self._send_in_order(rows))] = len(rows)
                 spare = BROADCAST_IN_FLIGHT - len(announcing)
                 more: list[outbox.Due] = []
-                if spare >= BROADCAST_IN_FLIGHT // 2:  # refill in chunks, not per row
+                # Refill in chunks, not per row; after finding none, look again when woken
+                # or a second later (no extra transaction per relay when nothing runs).
+                if spare >= BROADCAST_IN_FLIGHT // 2 and (
+                        woke or announcing or loop.time() - announced >= 1.0):
                     more = await self._claim(spare, broadcasts=True)
+                    if not more:
+                        announced = loop.time()
                     for row in more:
                         announcing.add(asyncio.create_task(self._send(row, background=True)))
                 handled += len(due) + len(more)
@@ -122,7 +129,7 @@ class Drainer:
                 done, _pending = await asyncio.wait(
                     [*lanes, *announcing, woken], return_when=asyncio.FIRST_COMPLETED)
                 woken.cancel()
-                look = woken in done
+                look = woke = woken in done
                 for task in done - {woken}:
                     if task in lanes:
                         del lanes[task]

@@ -9,6 +9,9 @@ import pytest
 from fakes.bot_api import FakeBotAPI
 from harness import RunningBot
 
+from bot.services.chat import utc_now
+from bot.services.ports import Clock
+
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotAPI]:
@@ -17,8 +20,14 @@ async def api() -> AsyncIterator[FakeBotAPI]:
 
 
 @pytest.fixture
-async def bot(api: FakeBotAPI, tmp_path: Path) -> AsyncIterator[RunningBot]:
-    running = RunningBot(api, tmp_path)
+def clock() -> Clock:
+    """The real clock; a module that moves time overrides it (a MovableClock)."""
+    return utc_now
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI, tmp_path: Path, clock: Clock) -> AsyncIterator[RunningBot]:
+    running = RunningBot(api, tmp_path, clock=clock)
     await running.start()
     yield running
     if running._task is not None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -41,17 +39,6 @@ def local(year: int, month: int, day: int, hour: int = 12) -> datetime:
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock(local(2027, 2, 3, 14))
-
-
-@pytest.fixture
-async def bot(api: FakeBotAPI, tmp_path: Path, clock: MovableClock
-              ) -> AsyncIterator[RunningBot]:
-    running = RunningBot(api, tmp_path, clock=clock)
-    await running.start()
-    yield running
-    if running._task is not None:
-        await running.stop()
-    assert not api.errors, "the fake Bot API rejected requests:\n" + api.dump()
 
 
 async def seed(bot: RunningBot, clock: MovableClock) -> None:

@@ -9,9 +9,8 @@ sleutelpersoon reaches out; her reply goes to them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,17 +32,6 @@ def local(year: int, month: int, day: int, hour: int = 12) -> datetime:
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock(local(2027, 1, 10))
-
-
-@pytest.fixture
-async def bot(api: FakeBotAPI, tmp_path: Path, clock: MovableClock
-              ) -> AsyncIterator[RunningBot]:
-    running = RunningBot(api, tmp_path, clock=clock)
-    await running.start()
-    yield running
-    if running._task is not None:
-        await running.stop()
-    assert not api.errors, "the fake Bot API rejected requests:\n" + api.dump()
 
 
 async def at(bot: RunningBot, clock: MovableClock, when: datetime) -> None:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain import broadcast as b
+from bot.domain import broadcast_timing as t
 from bot.domain.outbox import Status
 from bot.domain.person import Begeleiding
 from bot.domain.quiet_hours import QuietHours
@@ -266,33 +267,33 @@ NOW = at(2027, 1, 12, 10, 0)
 
 
 def test_a_chosen_local_time_in_winter_and_in_summer() -> None:
-    assert b.scheduled_utc(datetime(2027, 1, 13, 18, 0), ZONE, NOW) \
+    assert t.scheduled_utc(datetime(2027, 1, 13, 18, 0), ZONE, NOW) \
         == datetime(2027, 1, 13, 17, 0, tzinfo=UTC)
-    assert b.scheduled_utc(datetime(2027, 7, 1, 18, 0), ZONE, NOW) \
+    assert t.scheduled_utc(datetime(2027, 7, 1, 18, 0), ZONE, NOW) \
         == datetime(2027, 7, 1, 16, 0, tzinfo=UTC)
 
 
 def test_a_chosen_time_the_clocks_skip_or_repeat() -> None:
-    skipped = b.scheduled_utc(datetime(2027, 3, 28, 2, 30), ZONE, NOW)
+    skipped = t.scheduled_utc(datetime(2027, 3, 28, 2, 30), ZONE, NOW)
     assert skipped == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
     assert skipped.astimezone(ZONE).hour == 3  # 03:30 summer time
-    twice = b.scheduled_utc(datetime(2027, 10, 31, 2, 30), ZONE, NOW)
+    twice = t.scheduled_utc(datetime(2027, 10, 31, 2, 30), ZONE, NOW)
     assert twice == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # the first 02:30
 
 
 def test_a_chosen_time_in_the_past_or_with_a_zone_is_refused() -> None:
     with pytest.raises(ValueError):
-        b.scheduled_utc(datetime(2027, 1, 12, 9, 0), ZONE, NOW)
+        t.scheduled_utc(datetime(2027, 1, 12, 9, 0), ZONE, NOW)
     with pytest.raises(ValueError):
-        b.scheduled_utc(datetime(2027, 1, 13, 9, 0, tzinfo=UTC), ZONE, NOW)
+        t.scheduled_utc(datetime(2027, 1, 13, 9, 0, tzinfo=UTC), ZONE, NOW)
 
 
 def test_not_before_its_time() -> None:
     later = at(2027, 1, 12, 15, 0)
-    assert b.start_at(NOW, later, QUIET, ZONE) == later
-    assert b.start_at(later + timedelta(minutes=5), later, QUIET, ZONE) \
+    assert t.start_at(NOW, later, QUIET, ZONE) == later
+    assert t.start_at(later + timedelta(minutes=5), later, QUIET, ZONE) \
         == later + timedelta(minutes=5)
-    assert b.start_at(NOW, None, QUIET, ZONE) == NOW
+    assert t.start_at(NOW, None, QUIET, ZONE) == NOW
 
 
 @pytest.mark.parametrize(("now", "allowed"), [
@@ -304,15 +305,15 @@ def test_not_before_its_time() -> None:
 ])
 def test_quiet_hours_hold_a_non_urgent_broadcast_until_the_morning(
         now: datetime, allowed: datetime) -> None:
-    assert b.start_at(now, None, QUIET, ZONE) == allowed
-    assert b.start_at(now, None, QUIET, ZONE, urgent=True) == now
-    assert b.start_at(now, None, None, ZONE) == now
+    assert t.start_at(now, None, QUIET, ZONE) == allowed
+    assert t.start_at(now, None, QUIET, ZONE, urgent=True) == now
+    assert t.start_at(now, None, None, ZONE) == now
 
 
 def test_a_broadcast_scheduled_inside_quiet_hours() -> None:
     evening = at(2027, 1, 12, 22, 0)
-    assert b.start_at(NOW, evening, QUIET, ZONE) == at(2027, 1, 13, 9, 0)
-    assert b.start_at(NOW, evening, QUIET, ZONE, urgent=True) == evening
+    assert t.start_at(NOW, evening, QUIET, ZONE) == at(2027, 1, 13, 9, 0)
+    assert t.start_at(NOW, evening, QUIET, ZONE, urgent=True) == evening
 
 
 @pytest.mark.parametrize(("evening", "morning_utc"), [
@@ -321,7 +322,7 @@ def test_a_broadcast_scheduled_inside_quiet_hours() -> None:
 ])
 def test_quiet_hours_end_at_nine_local_over_a_clock_change(
         evening: datetime, morning_utc: datetime) -> None:
-    allowed = b.start_at(evening, None, QUIET, ZONE)
+    allowed = t.start_at(evening, None, QUIET, ZONE)
     assert allowed == morning_utc
     assert allowed.astimezone(ZONE).time() == time(9, 0)
     assert allowed.tzinfo is UTC
@@ -341,58 +342,58 @@ def test_progress_from_the_rows_statuses() -> None:
 
 
 def test_the_pace() -> None:
-    assert b.send_rate() == b.DEFAULT_RATE == 25.0
-    assert b.send_rate(20.0) == 20.0
-    assert b.send_rate(20.0, paid=True) == b.PAID_RATE == 1000.0
+    assert t.send_rate() == t.DEFAULT_RATE == 25.0
+    assert t.send_rate(20.0) == 20.0
+    assert t.send_rate(20.0, paid=True) == t.PAID_RATE == 1000.0
     with pytest.raises(ValueError):
-        b.send_rate(0)
+        t.send_rate(0)
 
 
 def test_estimated_end_at_the_pace() -> None:
-    assert b.estimated_end(10_000, 25.0, NOW, QUIET, ZONE) == NOW + timedelta(seconds=400)
-    assert b.estimated_end(100_000, b.PAID_RATE, NOW, QUIET, ZONE) \
+    assert t.estimated_end(10_000, 25.0, NOW, QUIET, ZONE) == NOW + timedelta(seconds=400)
+    assert t.estimated_end(100_000, t.PAID_RATE, NOW, QUIET, ZONE) \
         == NOW + timedelta(seconds=100)
     with pytest.raises(ValueError):
-        b.estimated_end(1, 0.0, NOW, QUIET, ZONE)
+        t.estimated_end(1, 0.0, NOW, QUIET, ZONE)
 
 
 def test_nothing_remaining_ends_now_even_in_quiet_hours() -> None:
     night = at(2027, 1, 12, 23, 0)
-    assert b.estimated_end(0, 25.0, night, QUIET, ZONE) == night
-    assert b.estimated_end(0, 25.0, NOW, None, ZONE, urgent=True) == NOW
+    assert t.estimated_end(0, 25.0, night, QUIET, ZONE) == night
+    assert t.estimated_end(0, 25.0, NOW, None, ZONE, urgent=True) == NOW
 
 
 def test_a_non_urgent_broadcast_rests_through_quiet_hours() -> None:
     hour = 25 * 3600
     # Ten minutes before quiet hours, fifty after them.
-    assert b.estimated_end(hour, 25.0, at(2027, 1, 12, 20, 50), QUIET, ZONE) \
+    assert t.estimated_end(hour, 25.0, at(2027, 1, 12, 20, 50), QUIET, ZONE) \
         == at(2027, 1, 13, 9, 50)
-    assert b.estimated_end(hour, 25.0, at(2027, 1, 12, 20, 50), QUIET, ZONE, urgent=True) \
+    assert t.estimated_end(hour, 25.0, at(2027, 1, 12, 20, 50), QUIET, ZONE, urgent=True) \
         == at(2027, 1, 12, 21, 50)
     # Started in quiet hours: it begins in the morning.
-    assert b.estimated_end(hour, 25.0, at(2027, 1, 12, 23, 0), QUIET, ZONE) \
+    assert t.estimated_end(hour, 25.0, at(2027, 1, 12, 23, 0), QUIET, ZONE) \
         == at(2027, 1, 13, 10, 0)
     # Twenty hours of work: twelve on the first day, eight on the next.
-    assert b.estimated_end(72_000, 1.0, at(2027, 1, 12, 9, 0), QUIET, ZONE) \
+    assert t.estimated_end(72_000, 1.0, at(2027, 1, 12, 9, 0), QUIET, ZONE) \
         == at(2027, 1, 13, 17, 0)
 
 
 def test_an_estimate_over_the_night_the_clocks_go_back() -> None:
-    end = b.estimated_end(25 * 3600, 25.0, at(2027, 10, 30, 20, 30), QUIET, ZONE)
+    end = t.estimated_end(25 * 3600, 25.0, at(2027, 10, 30, 20, 30), QUIET, ZONE)
     assert end == datetime(2027, 10, 31, 8, 30, tzinfo=UTC)  # 09:30 winter time
     assert end.astimezone(ZONE).time() == time(9, 30)
 
 
 def test_the_status_message_is_edited_at_most_every_few_seconds() -> None:
-    assert timedelta(seconds=3) <= b.STATUS_EDIT_INTERVAL
-    assert b.next_status_edit(None, NOW, changed=True) == NOW
-    assert b.next_status_edit(NOW, NOW + timedelta(seconds=1), changed=True) \
-        == NOW + b.STATUS_EDIT_INTERVAL
-    assert b.next_status_edit(NOW, NOW + timedelta(seconds=10), changed=True) \
+    assert timedelta(seconds=3) <= t.STATUS_EDIT_INTERVAL
+    assert t.next_status_edit(None, NOW, changed=True) == NOW
+    assert t.next_status_edit(NOW, NOW + timedelta(seconds=1), changed=True) \
+        == NOW + t.STATUS_EDIT_INTERVAL
+    assert t.next_status_edit(NOW, NOW + timedelta(seconds=10), changed=True) \
         == NOW + timedelta(seconds=10)
     # Figures that did not change: no edit (Telegram refuses an identical one).
-    assert b.next_status_edit(NOW, NOW + timedelta(seconds=10), changed=False) is None
-    assert b.next_status_edit(None, NOW, changed=False) is None
+    assert t.next_status_edit(NOW, NOW + timedelta(seconds=10), changed=False) is None
+    assert t.next_status_edit(None, NOW, changed=False) is None
 
 
 # -- the outbox key ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.content.schema import Flow
 from bot.content.search import SearchIndex
 from bot.domain import audit, outbox
 from bot.domain import broadcast as b
+from bot.domain import broadcast_timing as t
 from bot.domain.delivery import SENT, SendResult
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role, RoleGrant
@@ -54,7 +55,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def desk(both_databases: Database, catalogs: BabelCatalogs, knowledge: Knowledge,
          flows: dict[str, Flow], search: SearchIndex, clock: FixedClock) -> Desk:
-    runner = Broadcasts(knowledge, catalogs, ZONE, QUIET, b.DEFAULT_RATE)
+    runner = Broadcasts(knowledge, catalogs, ZONE, QUIET, t.DEFAULT_RATE)
     return Desk(ChatService(both_databases.uow, catalogs, knowledge, flows, search, clock,
                             ZONE), knowledge, runner)
 
