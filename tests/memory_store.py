@@ -457,6 +457,16 @@ class NoBroadcasts:
         raise NotImplementedError(f"the memory store has no broadcasts ({name})")
 
 
+class NoEvents:
+    """The memory store keeps no events (their tests run on SQLite and PostgreSQL)."""
+
+    async def of_person(self, person_id: int) -> list[object]:
+        return []
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(f"the memory store has no events ({name})")
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -476,6 +486,7 @@ class MemoryUnitOfWork:
         self.checkins = NoCheckins()
         self.seasons = NoCheckins()
         self.broadcasts = NoBroadcasts()
+        self.events = NoEvents()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

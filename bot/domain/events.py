@@ -6,8 +6,8 @@ before and the follow-up after it are due. Pure rules; storage and screens live 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -28,6 +28,121 @@ class EventAudience(StrEnum):
     WOMEN = "women"
     FAMILIES = "families"
     YOUTH = "youth"
+
+
+class Source(StrEnum):
+    """Where an event comes from; a refresh replaces only what came from the same place."""
+
+    FILE = "file"  # knowledge/municipalities/<id>/events.yaml
+    DEMO = "demo"  # knowledge/demo/events.yaml: console and demos only
+    FEED = "feed"  # an iCalendar feed
+    BOT = "bot"  # written by a coordinator in the bot
+
+
+@dataclass(frozen=True)
+class Texts:
+    """One language's text of an event."""
+
+    title: str
+    description: str = ""
+    bring: str = ""
+    expect: str = ""
+    cost: str = ""
+
+
+@dataclass(frozen=True)
+class Venue:
+    name: str
+    address: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def located(self) -> bool:
+        """Coordinates known: it can be sent as a Telegram venue (a map pin)."""
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int  # 0 before it is stored
+    municipality: str
+    source: Source
+    uid: str  # unique within its municipality and source (a feed's UID, a file's id)
+    category: Category
+    audience: EventAudience
+    texts: Mapping[str, Texts]  # language -> what a person wrote in it
+    drafts: frozenset[str] = frozenset()  # languages no native speaker reviewed yet
+    languages: tuple[str, ...] = ()  # spoken there
+    venue: Venue | None = None
+    organiser: str | None = None  # an organisation id (the directory)
+    capacity: int | None = None
+    feed: str = ""  # the feed id, for events from a feed
+
+    def text_in(self, language: str) -> tuple[str, Texts]:
+        """The text in `language`, else English, else Dutch, else any: (language, text)."""
+        for code in (language, "en", "nl", *sorted(self.texts)):
+            if code in self.texts:
+                return code, self.texts[code]
+        return language, Texts("?")
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One date of an event: what a person says they will go to."""
+
+    id: int
+    event: Event
+    start: datetime  # UTC
+    end: datetime  # UTC
+    all_day: bool = False
+    cancelled: bool = False
+    going: int = 0
+    waiting: int = 0
+
+    @property
+    def full(self) -> bool:
+        return self.event.capacity is not None and self.going >= self.event.capacity
+
+
+class RsvpState(StrEnum):
+    GOING = "going"
+    WAITING = "waiting"
+    CANCELLED = "cancelled"  # they said they cannot come after all
+
+
+@dataclass(frozen=True)
+class Rsvp:
+    id: int
+    occurrence_id: int
+    person_id: int
+    state: RsvpState
+    at: datetime
+    reminder_at: datetime | None = None
+    reminded_at: datetime | None = None
+    follow_up_at: datetime | None = None
+    followed_at: datetime | None = None
+    feedback: int | None = None  # 1 👍, -1 👎
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What coordinators see per occurrence."""
+
+    occurrence: Occurrence
+    going: int
+    waiting: int
+    liked: int
+    disliked: int
+
+
+@dataclass(frozen=True)
+class Synced:
+    """What a refresh of one source changed."""
+
+    events: int = 0  # events stored (new or changed)
+    occurrences: int = 0  # occurrences new or moved
+    gone: tuple[int, ...] = field(default=())  # occurrences no longer there (ids)
 
 
 @dataclass(frozen=True)
@@ -109,3 +224,31 @@ def similar(category: Category, upcoming: Sequence[tuple[str, Category]],
     """The next events of the same kind after the one someone went to (the follow-up's
     suggestions): keys in the order given (soonest first), never the one itself."""
     return [key for key, kind in upcoming if kind is category and key != taken][:limit]
+
+
+@dataclass(frozen=True)
+class Dated:
+    """One date of an event as a source gives it (key: its original start, so a moved
+    date keeps its RSVPs)."""
+
+    key: str
+    start: datetime  # UTC
+    end: datetime
+    all_day: bool = False
+
+
+@dataclass(frozen=True)
+class FeedState:
+    municipality: str
+    feed: str
+    read_at: datetime | None
+    ok_at: datetime | None
+    failing_since: datetime | None
+    error: str | None
+    reported_at: datetime | None
+    events: int = 0
+    skipped: int = 0
+
+    @property
+    def broken(self) -> bool:
+        return self.failing_since is not None

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -343,3 +344,96 @@ class BroadcastVersionRow(Base):
     author_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     reviewer_telegram_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    """A local event (bot.domain.events): from a file, a feed or a coordinator. Its texts
+    per language are JSON ({"ar": {"title": ...}, ...}); no person is named here."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(8))  # file, demo, feed, bot
+    feed: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    uid: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(24))
+    audience: Mapped[str] = mapped_column(String(12))
+    texts: Mapped[str] = mapped_column(Text)
+    drafts: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    languages: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    venue_name: Mapped[str | None] = mapped_column(String(200))
+    venue_address: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    organiser: Mapped[str | None] = mapped_column(String(24))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("municipality", "source", "uid"),
+                      Index("ix_events_municipality_source_feed", "municipality", "source",
+                            "feed"))
+
+
+class EventOccurrenceRow(Base):
+    """One date of an event; RSVPs are per occurrence. `/events` lists by start."""
+
+    __tablename__ = "event_occurrences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(24))  # its original start, 20270113T130000Z
+    municipality: Mapped[str] = mapped_column(String(40))  # the event's, for the listing
+    category: Mapped[str] = mapped_column(String(24))  # the event's, for the listing
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("event_id", "key"),
+                      Index("ix_event_occurrences_municipality_starts_at", "municipality",
+                            "starts_at"),
+                      Index("ix_event_occurrences_event_id_starts_at", "event_id",
+                            "starts_at"))
+
+
+class EventRsvpRow(Base):
+    """Someone said they will go to one occurrence (or wait for a place). The reminder and
+    the follow-up are due at reminder_at / follow_up_at; the events tick marks them sent.
+    Goes with the person."""
+
+    __tablename__ = "event_rsvps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurrence_id: Mapped[int] = mapped_column(
+        ForeignKey("event_occurrences.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           index=True)
+    state: Mapped[str] = mapped_column(String(12))  # going, waiting, cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reminder_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    followed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    feedback: Mapped[int | None] = mapped_column(Integer)  # 1 or -1
+
+    __table_args__ = (UniqueConstraint("occurrence_id", "person_id"),
+                      Index("ix_event_rsvps_reminder_at", "reminder_at"),
+                      Index("ix_event_rsvps_follow_up_at", "follow_up_at"))
+
+
+class EventFeedRow(Base):
+    """How a municipality's iCalendar feed fared: the last good read is kept in events;
+    a feed failing since `failing_since` is shown to coordinators, told once."""
+
+    __tablename__ = "event_feeds"
+
+    municipality: Mapped[str] = mapped_column(String(40), primary_key=True)
+    feed: Mapped[str] = mapped_column(String(24), primary_key=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(String(300))
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -120,6 +120,14 @@ DECLARATIONS: tuple[Declaration, ...] = (
     Personal("broadcast_versions", "author_telegram_id", PersonKey.TELEGRAM_ID,
              "broadcast_versions_written", Retention.FIXED_PERIOD,
              other_columns=("reviewer_telegram_id",)),
+    # Local events (issue 11): what, when and where, from files, feeds and coordinators.
+    NotPersonal("events", "an event's texts, time, venue and organisation; no person."),
+    NotPersonal("event_occurrences", "the dates of an event; no person."),
+    NotPersonal("event_feeds", "how a municipality's calendar feed fared; no person."),
+    # Who said they will go to which date, their reminder and follow-up and the 👍/👎
+    # they gave; goes with the person (and with the event's date).
+    Personal("event_rsvps", "person_id", PersonKey.PEOPLE_ID, "events_you_said_you_would_go_to",
+             Retention.WITH_PERSON),
     NotPersonal("seasonal_runs", "which season's reminder of which calendar entry went out, "
                 "and how far through everyone: a people id only as the place to go on from, "
                 "never who received it (the outbox rows say that, and go with the person)."),

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.storage.broadcast_repositories import SqlBroadcasts
 from bot.storage.checkin_repositories import SqlCheckins, SqlSeasons
+from bot.storage.event_repositories import SqlEvents
 from bot.storage.handoff_repositories import SqlHandoffs
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
 from bot.storage.staff_repositories import SqlAudit, SqlInvitations, SqlProfiles
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     checkins: SqlCheckins
     seasons: SqlSeasons
     broadcasts: SqlBroadcasts
+    events: SqlEvents
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -67,6 +69,7 @@ class SqlUnitOfWork:
         self.checkins = SqlCheckins(self._session)
         self.seasons = SqlSeasons(self._session)
         self.broadcasts = SqlBroadcasts(self._session)
+        self.events = SqlEvents(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
