@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.content.catalogs import BabelCatalogs
 from bot.content.flows import load_flows
-from bot.content.knowledge import Knowledge
+from bot.content.knowledge import Knowledge, load_demo_events
 from bot.content.search import SearchIndex
 from bot.domain.broadcast_timing import send_rate
 from bot.scheduling import ticks
@@ -18,6 +18,7 @@ from bot.scheduling.ticks import start_scheduler
 from bot.services.broadcasts import Broadcasts
 from bot.services.chat import ChatService, utc_now
 from bot.services.desk import Desk
+from bot.services.event_sources import EventSources
 from bot.services.outbox import Drainer, OutboxTransport
 from bot.services.ports import Clock
 from bot.services.reachability import Reachability
@@ -39,6 +40,7 @@ class App:
     reachability: Reachability
     desk: Desk  # where every update enters (bot.services.desk)
     clock: Clock  # what every part reads as now (a console can move it: --clock)
+    event_sources: EventSources
 
     @asynccontextmanager
     async def background(self, transport: OutboxTransport) -> AsyncIterator[Drainer]:
@@ -51,13 +53,17 @@ class App:
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
         scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
                                     self.desk.reports, self.chat.checkins, self.clock,
-                                    self.desk.broadcasts)
+                                    self.desk.broadcasts, self.event_sources,
+                                    self.chat.event_notices)
         # Plans for people who answered before check-ins existed: once, in the background.
         planning = asyncio.create_task(self._plan_missing(), name="checkins-plan-missing")
+        # The events of files and feeds now, not a tick later: /events right after a start.
+        reading = asyncio.create_task(self._read_events(), name="events-first-read")
         try:
             yield drainer
         finally:
             planning.cancel()
+            reading.cancel()
             scheduler.shutdown(wait=False)
             stop_listening()
             task.cancel()
@@ -74,6 +80,13 @@ class App:
         if planned:
             log.info("checkins: planned check-ins for %s people who had none", planned)
 
+    async def _read_events(self) -> None:
+        try:
+            await ticks.events_tick(self.event_sources, self.chat.event_notices, self.uow,
+                                    self.clock)
+        except Exception:  # the next tick tries again
+            log.exception("events: the first read of the event sources failed")
+
     async def catch_up(self) -> None:
         """Run the ticks once now, as the scheduler would (the console after /clock)."""
         await ticks.checkin_tick(self.chat.checkins, self.uow, self.clock)
@@ -81,6 +94,9 @@ class App:
         await ticks.staff_tick(self.desk.reports, self.uow, self.settings.one_to_one_weeks,
                                self.clock)
         await ticks.broadcast_tick(self.desk.broadcasts, self.uow, self.clock)
+        self.event_sources.due_now()
+        await ticks.events_tick(self.event_sources, self.chat.event_notices, self.uow,
+                                self.clock)
 
 
 @asynccontextmanager
@@ -98,7 +114,11 @@ async def build_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterator
                            settings.routing)
         runner = Broadcasts(knowledge, catalogs, settings.zone, settings.quiet,
                             send_rate(settings.send_rate, settings.paid_broadcast))
+        demo = load_demo_events(settings.knowledge_dir) if settings.demo_events else None
+        sources = EventSources(knowledge, catalogs, settings.zone, chat.event_notices,
+                               settings.knowledge_dir, demo=demo,
+                               feed_minutes=settings.event_feed_minutes)
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, clock),
-                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast), clock)
+                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast), clock, sources)
     finally:
         await database.dispose()

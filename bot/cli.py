@@ -95,6 +95,8 @@ def chat(lang: LangOption = None, municipality: MunicipalityOption = None,
         raise typer.BadParameter(f"choose one of {', '.join(sorted(languages.CODES))}",
                                  param_hint="--lang")
     settings = _settings()
+    if "demo_events" not in settings.model_fields_set:  # the console is a demo: show some
+        settings = settings.model_copy(update={"demo_events": True})
     from bot.app import build_app
     from bot.services.clock import MovableClock
     from bot.transports.console.chat import moved_to, run_console

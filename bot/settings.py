@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     paid_broadcast: bool = False
     # How often broadcasts are started, written ahead and their status edited.
     broadcast_tick_seconds: float = Field(default=2.0, gt=0)
+    # How often each municipality's iCalendar feeds (events.yaml) are read again.
+    event_feed_minutes: float = Field(default=60.0, ge=1)
+    # The invented demo events (knowledge/demo/events.yaml): the console turns them on;
+    # never on a bot that real people use.
+    demo_events: bool = False
     content_dir: Path = PROJECT_ROOT
     # The handoff (bot.domain.routing): an unclaimed question goes to every eligible
     # sleutelpersoon and the coordinators after this much availability time, or overall.

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError
 
+from bot.content.event_files import DemoEvents, EventsFile
 from bot.content.schema import (
     Calendar,
     Category,
@@ -60,7 +61,8 @@ class Knowledge:
                  overrides: dict[tuple[str, str, str], Override] | None = None,
                  synonyms: Synonyms | None = None,
                  emergency: EmergencySignals | None = None,
-                 checkins: CheckinSchedule | None = None) -> None:
+                 checkins: CheckinSchedule | None = None,
+                 event_files: dict[str, EventsFile] | None = None) -> None:
         self.municipalities = municipalities
         self._by_id = {m.id: m for m in municipalities}
         self.glossary = glossary.terms
@@ -86,6 +88,8 @@ class Knowledge:
             c.DEFAULT_SCHEDULE
         self._checkin_local = {m: c.schedule(days) for m, days in
                                (checkins.municipalities if checkins else {}).items()}
+        # Real events and calendar feeds per municipality (events.yaml, optional).
+        self.event_files = event_files or {}
 
     @classmethod
     def load(cls, knowledge_dir: Path) -> Knowledge:
@@ -131,12 +135,27 @@ class Knowledge:
         problems += [f"{knowledge_dir / 'checkins.yaml'}:1: unknown municipality {m!r}"
                      for m in checkins.municipalities
                      if m not in {x.id for x in municipalities.municipalities}]
+        event_files: dict[str, EventsFile] = {}
+        for m in municipalities.municipalities:
+            path = knowledge_dir / "municipalities" / m.id / "events.yaml"
+            if path.exists():
+                found = load(path, EventsFile, EventsFile.model_construct(
+                    municipality=m.id, last_checked=date.min, feeds=[], events=[]))
+                if found.municipality != m.id:
+                    problems.append(f"{path}:1: municipality must be {m.id!r}")
+                event_files[m.id] = found
         problems += _duplicates(knowledge_dir, municipalities, national, local)
         problems += _glossary_clashes(knowledge_dir / "glossary.yaml", glossary)
+        known = {o.id for o in [*national, *(o for orgs in local.values() for o in orgs)]}
+        problems += [f"{knowledge_dir}/municipalities/{m}/events.yaml:1: unknown organiser "
+                     f"{organiser!r}" for m, f in event_files.items()
+                     for organiser in [*(e.organiser for e in f.events),
+                                       *(x.organiser for x in f.feeds)]
+                     if organiser and organiser not in known]
         if problems:
             raise ContentError("\n".join(problems))
         return cls(municipalities.municipalities, glossary, facts, national, local, calendar,
-                   overrides, synonyms, emergency, checkins)
+                   overrides, synonyms, emergency, checkins, event_files)
 
     def checkin_schedule(self, municipality_id: str | None) -> tuple[c.Step, ...]:
         """The check-in schedule where the person lives (the default elsewhere)."""
@@ -220,6 +239,11 @@ def _term_lines(path: Path, count: int) -> list[int]:
     except (OSError, yaml.YAMLError):
         return [1] * count
     return [_line_of(root, ("terms", index)) for index in range(count)]
+
+
+def load_demo_events(knowledge_dir: Path) -> DemoEvents:
+    """knowledge/demo/events.yaml: invented events, for the console and demos only."""
+    return load_yaml(knowledge_dir / "demo" / "events.yaml", DemoEvents)
 
 
 def load_yaml(path: Path, model: type[M]) -> M:

@@ -18,7 +18,10 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   n  a coordinator's "reach out" (/checkins)      n:reach:<row>
   x  a coordinator's announcement (/broadcast)    x:send:<id>, x:ask:<id>-<lang>, ...
   v  a sleutelpersoon's version of one            v:write:<id>-<lang>, v:ok:<id>-<lang>
-Scopes p, r, c, n, x and v belong to an audience (bot.services.desk): their services check
+  e  local events (bot.services.events)           e:wk:<week><kind><page>, e:o:<date>, ...
+  g  the directory of organisations               g:all, g:cat:<category>
+  a  a coordinator cancelling an event's date     a:cancel:<date>, a:sure:<date>
+Scopes p, r, c, n, x, v and a belong to an audience (bot.services.desk): their services check
 the role.
 """
 

@@ -38,6 +38,8 @@ class Act(StrEnum):
     END_MONTH = "checkins.end-month"  # a sleutelpersoon noted when begeleiding ends
     BROADCAST = "broadcast"  # composing, sending or cancelling an announcement
     BROADCAST_VERSION = "broadcast.version"  # writing or approving a language's version
+    EVENTS_READ = "events.read"  # /attendance: who goes, feedback, feeds
+    EVENT_CANCEL = "events.cancel"  # cancelling one date of an event
 
 
 class Reason(StrEnum):

@@ -59,12 +59,23 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Place:
+    """A venue with a map pin (Telegram's sendVenue), sent before the reply's text."""
+
+    latitude: float
+    longitude: float
+    title: str  # plain text, not HTML
+    address: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """One outgoing message. `text` is Telegram HTML: user-provided parts are already escaped."""
 
     text: str
     keyboard: Keyboard = ()
     document: Document | None = None
+    place: Place | None = None
 
 
 @dataclass

@@ -9,9 +9,11 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain import handoff as h
-from bot.services import broadcasts, handoff, outbox, privacy, staff
+from bot.services import broadcasts, events, handoff, outbox, privacy, staff
 from bot.services.broadcasts import Broadcasts
 from bot.services.checkins import Checkins
+from bot.services.event_notices import EventNotices
+from bot.services.event_sources import EventSources
 from bot.services.handoff_routing import Router
 from bot.services.ports import Clock, UnitOfWorkFactory
 from bot.services.reports import Reports
@@ -34,6 +36,9 @@ async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock, checkins:
     await checkins.forget_seasons(uow_factory, clock())
     if ended := await broadcasts.purge_ended(uow_factory, clock()):
         log.info("retention: removed %s broadcasts that ended a year ago", ended)
+    if past := await events.purge_past(uow_factory, clock()):
+        log.info("retention: removed %s event dates that ended 90 days ago, with who went",
+                 past)
     invitations, entries = await staff.purge_records(uow_factory, clock())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,
@@ -72,6 +77,18 @@ async def broadcast_tick(runner: Broadcasts, uow_factory: UnitOfWorkFactory,
         log.debug("broadcasts: %s outbox rows written", written)
 
 
+async def events_tick(sources: EventSources, notices: EventNotices,
+                      uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    """Event sources due for a refresh; reminders and follow-ups due: into the outbox."""
+    refreshed = await sources.tick(uow_factory, clock())
+    if refreshed.dates or refreshed.gone or refreshed.failed:
+        log.info("events: %s sources read, %s dates new or moved, %s gone, %s feeds failed",
+                 refreshed.sources, refreshed.dates, refreshed.gone, refreshed.failed)
+    written = await notices.tick(uow_factory, clock())
+    if written:
+        log.info("events: %s reminders and follow-ups written", written)
+
+
 async def outbox_tick(drainer: outbox.Drainer) -> None:
     """Rows written by another process, or due after downtime: the commit that wrote them
     woke no drainer here."""
@@ -81,7 +98,8 @@ async def outbox_tick(drainer: outbox.Drainer) -> None:
 def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
                     drainer: outbox.Drainer, router: Router, reports: Reports,
                     checkins: Checkins, clock: Clock,
-                    broadcast_runner: Broadcasts) -> AsyncIOScheduler:
+                    broadcast_runner: Broadcasts, event_sources: EventSources,
+                    event_notices: EventNotices) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     tick_seconds = settings.tick_seconds
     every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
@@ -96,6 +114,8 @@ def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
                                                     settings.one_to_one_weeks, clock], **every)
     scheduler.add_job(checkin_tick, id="checkins", args=[checkins, uow_factory, clock],
                       **every)
+    scheduler.add_job(events_tick, id="events",
+                      args=[event_sources, event_notices, uow_factory, clock], **every)
     often = {**every, "seconds": settings.broadcast_tick_seconds,
              "misfire_grace_time": int(settings.broadcast_tick_seconds) + 60}
     scheduler.add_job(broadcast_tick, id="broadcasts",

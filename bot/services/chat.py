@@ -23,9 +23,12 @@ from bot.domain.incoming import Caller
 from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Outcome, Reply
 from bot.domain.routing import DEFAULT_POLICY, RoutingPolicy
-from bot.services import checkins, handoff, menu, privacy
+from bot.services import checkins, directory, event_notices, handoff, menu, privacy
 from bot.services.ask import Ask
 from bot.services.checkins import Checkins
+from bot.services.directory import Directory
+from bot.services.event_notices import EventNotices
+from bot.services.events import Events
 from bot.services.handoff import AskPerson
 from bot.services.handoff_routing import Router
 from bot.services.onboarding import Onboarding
@@ -60,6 +63,9 @@ class ChatService:
         self.topics = Topics(flows, knowledge)
         self.ask = Ask(search, knowledge, self.topics)
         self.search = search
+        self.event_notices = EventNotices(knowledge, catalogs, zone)
+        self.events = Events(knowledge, self.event_notices, zone)
+        self.directory = Directory(knowledge)
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,
             "menu": menu.show,
@@ -73,6 +79,8 @@ class ChatService:
             "stop": privacy.pause,
             "resume": privacy.resume,
             "person": lambda turn: self.person.ask(turn, h.Source.COMMAND),
+            "events": self.events.show,
+            "directory": self.directory.show,
         }
         # Button scopes (see bot.domain.actions) → the method that answers them.
         self._routes: dict[str, Route] = {
@@ -80,12 +88,14 @@ class ChatService:
             "d": self._delete_button, "t": self._topic_button, "b": self._back_button,
             "w": self._word_button, "k": self._organisation_button,
             handoff.SCOPE: self._person_button, checkins.SCOPE: self._checkin_button,
+            event_notices.SCOPE: self._event_button, directory.SCOPE: self._directory_button,
         }
         self._menu_entries: dict[str, Handler] = {
             "menu": menu.show, "help": menu.help_, "settings": self.settings.show,
             "topics": self.topics.menu, "emergency": self._emergency,
             "privacy": privacy.notice, "mydata": privacy.export, "delete": privacy.ask_delete,
             "person": lambda turn: self.person.ask(turn, h.Source.MENU),
+            "events": self.events.show, "directory": self.directory.show,
         }
 
     # -- entry points: one turn each ------------------------------------------------------
@@ -204,6 +214,16 @@ class ChatService:
         if not turn.person.onboarded:
             return self._continue_onboarding(turn)
         return await self.checkins.on_button(turn, action.name, action.value)
+
+    async def _event_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if not turn.person.onboarded:
+            return self._continue_onboarding(turn)
+        return await self.events.on_button(turn, action.name, action.value)
+
+    async def _directory_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
+        if not turn.person.onboarded:
+            return self._continue_onboarding(turn)
+        return self.directory.on_button(turn, action.name, action.value)
 
     async def _word_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
         return None if action.value else self.ask.word(turn, action.name)

@@ -31,3 +31,15 @@ def day_month_year(language: str, when: date) -> str:
     if language == "ar":
         return f"{when.day} {month_name(language, when)} {when.year}"
     return format_date(when, "d MMMM y", locale=language)
+
+
+def weekday_day_month(language: str, when: date) -> str:
+    """'Wednesday 9 December', with both Arabic month names (see the module's note)."""
+    if language == "ar":
+        return f"{format_date(when, 'EEEE', locale='ar')} {when.day} {month_name('ar', when)}"
+    return format_date(when, "EEEE d MMMM", locale=language)
+
+
+def short_weekday(language: str, when: date) -> str:
+    """'Wed' (a button has little room)."""
+    return format_date(when, "EEE", locale=language)

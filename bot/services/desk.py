@@ -10,6 +10,7 @@ handed to the service of its audience in one unit of work.
   coordinators                            CoordinatorService: /invite, /roles, /audit ("c")
                                           CheckinOverview: /checkins, reach out ("n")
                                           BroadcastCompose: /broadcast ("x")
+                                          EventOverview: /attendance, cancel a date ("a")
   sleutelpersonen, asked by a coordinator BroadcastVersions: a broadcast's version ("v")
 
 COMMANDS and SCOPES say which audience a command or a button scope belongs to; Telegram's
@@ -38,6 +39,7 @@ from bot.services import (
     broadcast_versions,
     checkin_overview,
     dates,
+    event_overview,
     handoff,
     invitations,
     profile,
@@ -50,6 +52,7 @@ from bot.services.chat import ChatService
 from bot.services.checkin_overview import CheckinOverview
 from bot.services.coordinators import CoordinatorService
 from bot.services.end_month import EndMonth
+from bot.services.event_overview import EventOverview
 from bot.services.handoff_routing import HELPER_SCOPE
 from bot.services.invitations import InvitationService
 from bot.services.profile import ProfileService
@@ -77,6 +80,7 @@ COMMANDS: dict[str, Audience] = {
     "report": Audience.COORDINATOR,  # sleutelpersonen get their own line (see Reports)
     "checkins": Audience.COORDINATOR,
     "broadcast": Audience.COORDINATOR,
+    "attendance": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
@@ -85,6 +89,7 @@ COMMANDS: dict[str, Audience] = {
 SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON,
                                checkin_overview.SCOPE: Audience.COORDINATOR,
                                broadcast_compose.SCOPE: Audience.COORDINATOR,
+                               event_overview.SCOPE: Audience.COORDINATOR,
                                broadcast_versions.SCOPE: Audience.SLEUTELPERSOON,
                                HELPER_SCOPE: Audience.SLEUTELPERSOON}
 
@@ -119,6 +124,7 @@ class Desk:
                                                    None, t.DEFAULT_RATE)
         self.versions = BroadcastVersions(knowledge, self.turns.catalogs)
         self.compose = BroadcastCompose(knowledge, self.broadcasts, self.versions, paid=paid)
+        self.events = EventOverview(knowledge, chat.event_notices, zone)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -172,6 +178,8 @@ class Desk:
                 return await self.checkins.show(turn)
             case Audience.COORDINATOR if name == "broadcast":
                 return await self.compose.command(turn)
+            case Audience.COORDINATOR if name == "attendance":
+                return await self.events.show(turn)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:
@@ -188,6 +196,8 @@ class Desk:
                 return await self.checkins.on_button(turn, data)
             case Audience.COORDINATOR if data.startswith(f"{broadcast_compose.SCOPE}:"):
                 return await self.compose.on_button(turn, data)
+            case Audience.COORDINATOR if data.startswith(f"{event_overview.SCOPE}:"):
+                return await self.events.on_button(turn, data)
             case Audience.SLEUTELPERSOON if data.startswith(f"{broadcast_versions.SCOPE}:"):
                 return await self.versions.on_button(turn, data)
             case Audience.COORDINATOR:

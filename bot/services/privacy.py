@@ -98,6 +98,13 @@ async def export(turn: Turn) -> Outcome:
              "wrote": v.author_id == person.telegram_id,
              "approved": v.reviewer_id == person.telegram_id}
             for bid, v in await turn.uow.broadcasts.versions_by(person.telegram_id)],
+        # Events you said you would go to (or waited for), and the 👍/👎 you gave.
+        "events_you_said_you_would_go_to": [
+            {"event": o.event.text_in("en")[1].title, "municipality": o.event.municipality,
+             "starts_at": _iso(o.start), "state": r.state.value, "said_at": _iso(r.at),
+             "reminded_at": _iso(r.reminded_at), "followed_up_at": _iso(r.followed_at),
+             "feedback": r.feedback}
+            for r, o in await turn.uow.events.of_person(person.id)],
         # What others (a coordinator, the operator) did that names you: who is left out.
         "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,
                              "municipality": e.municipality, "allowed": e.allowed}

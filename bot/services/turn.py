@@ -42,7 +42,7 @@ class Turn:
     def gettext(self, message: str) -> str:
         return self.tr.gettext(message)
 
-    def fill(self, template: str, **values: str) -> str:
+    def fill(self, template: str, /, **values: str) -> str:
         """Format a translated template; values are escaped and, in RTL text, isolated."""
         return template.format(**{k: self.value(v) for k, v in values.items()})
 

@@ -129,4 +129,4 @@ def rtl_safe(language: str, reply: Reply) -> Reply:
     return Reply(protect_ltr_runs(reply.text),
                  tuple(tuple(Button(protect_ltr_runs(b.label), b.data, b.url) for b in row)
                        for row in reply.keyboard),
-                 reply.document)
+                 reply.document, reply.place)

@@ -363,6 +363,12 @@ class SqlEvents:
             EventFeedRow.municipality.in_(municipalities))
             .order_by(EventFeedRow.municipality, EventFeedRow.feed))).all()]
 
+    async def forget_source(self, source: ev.Source) -> int:
+        """Remove every event of a source with its dates and RSVPs (the demo events, when
+        a bot that real people use starts on a database a console demo wrote into)."""
+        result = await self._s.execute(delete(EventRow).where(EventRow.source == source.value))
+        return _rowcount(result)
+
     async def purge_past(self, before: datetime) -> int:
         """Dates that ended before `before` go, with who went (events.RETENTION)."""
         result = await self._s.execute(delete(EventOccurrenceRow).where(

@@ -458,6 +458,7 @@ class FakeBotAPI:
             "answerCallbackQuery": self._answer_callback_query,
             **{method: self._send_media for method in SEND_METHOD_KINDS},  # issue 8
             "copyMessage": self._copy_message,
+            "sendVenue": self._send_venue,  # issue 11
             "sendChatAction": self._send_chat_action,
             "getFile": self._get_file,
         }
@@ -856,6 +857,21 @@ class FakeBotAPI:
         if "caption" in content and _truthy(p.get("show_caption_above_media")):
             content["show_caption_above_media"] = True
         return self._deliver(call, content)
+
+    async def _send_venue(self, p: JSON, call: RecordedCall) -> Any:
+        """A map pin with a title and an address, as Telegram's Venue."""
+        try:
+            latitude, longitude = float(p["latitude"]), float(p["longitude"])
+        except (TypeError, ValueError):
+            raise ApiError(400, "Bad Request: wrong latitude or longitude") from None
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ApiError(400, "Bad Request: wrong latitude or longitude")
+        title, address = str(p.get("title", "")), str(p.get("address", ""))
+        if not title or not address:
+            raise ApiError(400, "Bad Request: venue title and address must be non-empty")
+        location = {"latitude": latitude, "longitude": longitude}
+        return self._deliver(call, {"location": location, "venue": {
+            "location": location, "title": title, "address": address}})
 
     async def _copy_message(self, p: JSON, call: RecordedCall) -> Any:
         """The source's content (same media and file_id) as a new bot message -> MessageId."""

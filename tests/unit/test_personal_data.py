@@ -18,7 +18,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
 from bot.content.search import SearchIndex
-from bot.domain import broadcast, checkins, handoff, outbox
+from bot.domain import broadcast, checkins, events, handoff, outbox
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.services.chat import ChatService
@@ -181,6 +181,18 @@ async def seed(desk: Desk, roles: RolesService, caller: Caller, database: Databa
         await uow.broadcasts.put_version(written, broadcast.Version(
             "ar", "نص", broadcast.VersionState.APPROVED, author_id=caller.telegram_id,
             reviewer_id=caller.telegram_id), datetime.now(UTC))
+        # event_rsvps: a date of an event they said they would go to
+        start = datetime.now(UTC) + timedelta(days=3)
+        event = events.Event(0, "leiden", events.Source.BOT, f"seed-{caller.telegram_id}",
+                             events.Category.MEAL, events.EventAudience.EVERYONE,
+                             {"en": events.Texts("Soup together")})
+        await uow.events.add(event, [events.Dated("k1", start, start + timedelta(hours=2))],
+                             datetime.now(UTC))
+        [date_of] = [o for o in (await uow.events.listing(
+            "leiden", start - timedelta(hours=1), start + timedelta(hours=1), None, 0, 5))[0]
+            if o.event.uid == event.uid]
+        await uow.events.put_rsvp(date_of.id, person_id, events.RsvpState.GOING,
+                                  datetime.now(UTC), None, None)
         await uow.commit()
 
 

@@ -206,6 +206,11 @@ class ConsoleChat:
             await self._show(await self._app.desk.button(self._caller, auto.data))
 
     def _show_reply(self, reply: Reply) -> None:
+        if reply.place is not None:  # Telegram shows a map pin; here, where to find it
+            place = reply.place
+            where = ", ".join(x for x in (place.title, place.address) if x)
+            self._print(f"📍 {where}: https://www.openstreetmap.org/?mlat={place.latitude}"
+                        f"&mlon={place.longitude}#map=17/{place.latitude}/{place.longitude}")
         self._print(plain(reply.text))
         if reply.document is not None:
             self._files.mkdir(parents=True, exist_ok=True)

@@ -109,6 +109,15 @@ class Sender:
         extra: dict[str, Any] = {"allow_paid_broadcast": True} if paid else {}
         chunks = split_message(reply.text)
         worst = SENT
+        if reply.place is not None:  # the pin first, then what it is about
+            place = reply.place
+            pinned = await self._call(chat_id, lambda: self._bot.send_venue(
+                chat_id, place.latitude, place.longitude, place.title[:100],
+                place.address or "-", **extra), max_wait, book=book)
+            if pinned.final:
+                return pinned
+            if not pinned.sent:
+                worst = pinned
         if reply.document is not None:
             caption = chunks[0] if len(chunks) == 1 and \
                 visible_length(chunks[0]) <= CAPTION_LIMIT else None

@@ -1,0 +1,243 @@
+"""Keeping the stored events up to date with their sources: each municipality's
+events.yaml, the demo events (console and demos only), and iCalendar feeds.
+
+- Files are read again every hour (their dates move into the window); a feed every
+  `feed_minutes`. Each source is synced in one transaction: new dates added, moved ones
+  moved (keeping who goes), dates no longer there cancelled and the people going told.
+- A feed that cannot be fetched or read changes nothing: its last good events stay. Its
+  failure is noted (coordinators see it in /attendance) and told once to the coordinators
+  of the municipality, in their language, until it reads well again.
+- Reading a feed (parsing, expanding recurrences) runs in a worker thread: a big feed must
+  not stall the conversations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+
+from bot.content.event_feeds import FeedError, FeedOccurrence, FeedRead, read
+from bot.content.event_files import DemoEvents, EventEntry, FeedEntry
+from bot.content.knowledge import Knowledge
+from bot.domain import events as ev
+from bot.domain import outbox
+from bot.domain.person import Role
+from bot.services.event_notices import EventNotices
+from bot.services.handoff_routing import Reader
+from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(weeks=6)  # dates stored ahead: this week, next week, digests, reminders
+FILES_EVERY = timedelta(hours=1)
+MAX_FEED_BYTES = 10 << 20
+FETCH_TIMEOUT = 30.0  # seconds
+Fetch = Callable[[FeedEntry], Awaitable[bytes]]
+
+
+def _(message: str) -> str:
+    """Mark a string for extraction; it is translated for the reader where it is sent."""
+    return message
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    sources: int = 0
+    dates: int = 0  # new or moved
+    gone: int = 0  # cancelled because the source no longer has them
+    failed: int = 0  # feeds that could not be read
+
+
+def dated(found: FeedRead) -> list[ev.Dated]:
+    return [ev.Dated(o.start.strftime("%Y%m%dT%H%M%SZ"), o.start, o.end, o.all_day)
+            for o in found.occurrences]
+
+
+def _feed_event(feed: FeedEntry, municipality: str, occurrence: FeedOccurrence) -> ev.Event:
+    """A feed's event: its own title and description in the feed's language."""
+    venue = ev.Venue(occurrence.location[:200]) if occurrence.location else None
+    return ev.Event(0, municipality, ev.Source.FEED, occurrence.uid[:255], feed.category,
+                    feed.audience, {feed.language: ev.Texts(
+                        occurrence.title[:120] or feed.id, occurrence.description[:1500])},
+                    venue=venue, organiser=feed.organiser, feed=feed.id)
+
+
+def feed_items(feed: FeedEntry, municipality: str, found: FeedRead
+               ) -> list[tuple[ev.Event, list[ev.Dated]]]:
+    """The feed's occurrences grouped by event (UID); the first occurrence's text serves."""
+    grouped: dict[str, tuple[ev.Event, list[ev.Dated]]] = {}
+    for occurrence in found.occurrences:
+        uid = occurrence.uid[:255]
+        if uid not in grouped:
+            grouped[uid] = (_feed_event(feed, municipality, occurrence), [])
+        grouped[uid][1].append(ev.Dated(occurrence.start.strftime("%Y%m%dT%H%M%SZ"),
+                                        occurrence.start, occurrence.end, occurrence.all_day))
+    return list(grouped.values())
+
+
+async def fetch_feed(feed: FeedEntry, knowledge_dir: Path) -> bytes:
+    """The feed's bytes, from its file or its URL (at most MAX_FEED_BYTES)."""
+    if feed.file is not None:
+        path = (knowledge_dir / feed.file).resolve()
+        if not path.is_relative_to(knowledge_dir.resolve()):
+            raise FeedError("the feed's file must be inside the knowledge directory")
+        try:
+            content = await asyncio.to_thread(path.read_bytes)
+        except OSError as exc:
+            raise FeedError(f"cannot read {feed.file}: {exc.strerror}") from exc
+    else:
+        timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT)
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session, \
+                    session.get(str(feed.url)) as response:
+                if response.status != 200:
+                    raise FeedError(f"the server answered HTTP {response.status}")
+                content = await response.content.read(MAX_FEED_BYTES + 1)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise FeedError(f"cannot fetch the feed: {type(exc).__name__}") from exc
+    if len(content) > MAX_FEED_BYTES:
+        raise FeedError("the feed is larger than 10 MB")
+    return content
+
+
+class EventSources:
+    def __init__(self, knowledge: Knowledge, catalogs: Catalogs, zone: ZoneInfo,
+                 notices: EventNotices, knowledge_dir: Path, *,
+                 demo: DemoEvents | None = None, feed_minutes: float = 60.0,
+                 fetch: Fetch | None = None) -> None:
+        self._knowledge = knowledge
+        self._catalogs = catalogs
+        self._zone = zone
+        self._notices = notices
+        self._demo = demo
+        self._feed_every = timedelta(minutes=feed_minutes)
+        self._fetch = fetch or (lambda feed: fetch_feed(feed, knowledge_dir))
+        self._next: dict[tuple[str, str], datetime] = {}  # (municipality, source) -> due
+        self._started = False
+
+    async def tick(self, uow_factory: UnitOfWorkFactory, now: datetime) -> Refreshed:
+        """Refresh every source that is due; one source's failure never stops the others."""
+        total = Refreshed()
+        if self._demo is None and not self._started:  # a real bot's first tick: no demo, ever
+            async with uow_factory() as uow:
+                if forgotten := await uow.events.forget_source(ev.Source.DEMO):
+                    log.warning("events: removed %s demo events written by a console",
+                                forgotten)
+                await uow.commit()
+        self._started = True
+        for municipality, entries in self._files():
+            key = (municipality, ev.Source.FILE.value if entries[1] is ev.Source.FILE
+                   else ev.Source.DEMO.value)
+            if self._next.get(key, now) > now:
+                continue
+            done = await self._sync_entries(uow_factory, municipality, entries[0], entries[1],
+                                            now)
+            self._next[key] = now + FILES_EVERY
+            total = _add(total, done)
+        for municipality, feed in self._feeds():
+            key = (municipality, f"feed:{feed.id}")
+            if self._next.get(key, now) > now:
+                continue
+            self._next[key] = now + self._feed_every
+            total = _add(total, await self.refresh_feed(uow_factory, municipality, feed, now))
+        return total
+
+    def due_now(self) -> None:
+        """Read everything again at the next tick (the console after /clock)."""
+        self._next.clear()
+
+    def _files(self) -> list[tuple[str, tuple[Sequence[EventEntry], ev.Source]]]:
+        found: list[tuple[str, tuple[Sequence[EventEntry], ev.Source]]] = [
+            (m, (f.events, ev.Source.FILE)) for m, f in self._knowledge.event_files.items()
+            if f.events]
+        if self._demo is not None:
+            found += [(m, (entries, ev.Source.DEMO))
+                      for m, entries in self._demo.municipalities.items()]
+        return found
+
+    def _feeds(self) -> list[tuple[str, FeedEntry]]:
+        return [(m, feed) for m, f in self._knowledge.event_files.items() for feed in f.feeds]
+
+    async def _sync_entries(self, uow_factory: UnitOfWorkFactory, municipality: str,
+                            entries: Sequence[EventEntry], source: ev.Source,
+                            now: datetime) -> Refreshed:
+        items = [(e.event(municipality, source), dated(e.occurrences(now, now + WINDOW,
+                                                                     self._zone)))
+                 for e in entries]
+        return await self._sync(uow_factory, municipality, source, "", items, now)
+
+    async def refresh_feed(self, uow_factory: UnitOfWorkFactory, municipality: str,
+                           feed: FeedEntry, now: datetime) -> Refreshed:
+        try:
+            content = await self._fetch(feed)
+            found = await asyncio.to_thread(read, content, now, now + WINDOW, self._zone)
+        except FeedError as exc:
+            await self._failed(uow_factory, municipality, feed, str(exc), now)
+            return Refreshed(failed=1)
+        items = feed_items(feed, municipality, found)
+        done = await self._sync(uow_factory, municipality, ev.Source.FEED, feed.id, items, now,
+                                skipped=found.skipped)
+        if found.cut_off:
+            log.warning("events: feed %s of %s has more dates than are kept; cut off",
+                        feed.id, municipality)
+        return done
+
+    async def _sync(self, uow_factory: UnitOfWorkFactory, municipality: str,
+                    source: ev.Source, feed: str,
+                    items: Sequence[tuple[ev.Event, Sequence[ev.Dated]]], now: datetime, *,
+                    skipped: int = 0) -> Refreshed:
+        async with uow_factory() as uow:
+            synced = await uow.events.sync(municipality, source, feed, items, now, now)
+            for occurrence_id in synced.gone:
+                occurrence = await uow.events.occurrence(occurrence_id)
+                if occurrence is not None:
+                    await self._notices.cancelled(
+                        uow, await uow.events.told_of(occurrence_id), occurrence, now,
+                        removed=True)
+            if source is ev.Source.FEED:
+                await uow.events.feed_read(municipality, feed, now, error=None,
+                                           events=len(items), skipped=skipped)
+            await uow.commit()
+        return Refreshed(1, synced.occurrences, len(synced.gone))
+
+    async def _failed(self, uow_factory: UnitOfWorkFactory, municipality: str,
+                      feed: FeedEntry, error: str, now: datetime) -> None:
+        log.warning("events: feed %s of %s failed: %s", feed.id, municipality, error)
+        async with uow_factory() as uow:
+            await uow.events.feed_read(municipality, feed.id, now, error=error)
+            state = await uow.events.feed(municipality, feed.id)
+            if state is not None and state.reported_at is None:
+                await self._tell_coordinators(uow, municipality, feed, error, now)
+                await uow.events.feed_reported(municipality, feed.id, now)
+            await uow.commit()
+
+    async def _tell_coordinators(self, uow: UnitOfWork, municipality: str, feed: FeedEntry,
+                                 error: str, now: datetime) -> None:
+        name = self._knowledge.municipality(municipality)
+        for grant in await uow.roles.in_municipality(municipality):
+            if grant.role is not Role.COORDINATOR:
+                continue
+            person = await uow.people.by_telegram_id(grant.telegram_id)
+            if person is None:
+                continue  # never opened the bot: /attendance shows it when they do
+            reader = Reader(self._catalogs, person.language)
+            text = reader.fill(reader.gettext(
+                "⚠️ The calendar feed {feed} of {place} cannot be read: {error}. Its last "
+                "good events stay listed. /attendance shows the feeds; I will not say this "
+                "again until it works and fails anew."), feed=feed.id,
+                place=name.name if name else municipality, error=error)
+            await uow.outbox.add(outbox.Outgoing(
+                person.id, outbox.Kind.NOTIFICATION, reader.readable(outbox.Message(text)),
+                f"ev:feed:{municipality}:{feed.id}:{person.id}:{int(now.timestamp())}"), now)
+
+
+def _add(a: Refreshed, b: Refreshed) -> Refreshed:
+    return Refreshed(a.sources + b.sources, a.dates + b.dates, a.gone + b.gone,
+                     a.failed + b.failed)
