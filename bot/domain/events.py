@@ -208,7 +208,7 @@ def reminder_at(start: datetime, zone: ZoneInfo, now: datetime) -> datetime | No
     because a reminder after the fact helps nobody."""
     local = start.astimezone(zone)
     moment = datetime.combine(local.date() - timedelta(days=1), time(REMINDER_HOUR),
-                              tzinfo=zone)
+                              tzinfo=zone).astimezone(UTC)
     return moment if moment > now else None
 
 
@@ -216,7 +216,7 @@ def follow_up_at(end: datetime, zone: ZoneInfo) -> datetime:
     """The morning after the event ends, 11:00 local time."""
     local = end.astimezone(zone)
     return datetime.combine(local.date() + timedelta(days=1), time(FOLLOW_UP_HOUR),
-                            tzinfo=zone)
+                            tzinfo=zone).astimezone(UTC)
 
 
 def similar(category: Category, upcoming: Sequence[tuple[str, Category]],

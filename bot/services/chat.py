@@ -132,6 +132,9 @@ class ChatService:
         handler = self._commands.get(name)
         if handler is None:
             return self._not_understood(turn)
+        if name == "events" and not turn.person.onboarded \
+                and await self.events.coordinates(turn):
+            return await self.events.show(turn)  # a coordinator checking what people see
         if turn.person.onboarded or name in ("start", "language"):
             return await _call(handler, turn)
         if name not in ALWAYS_AVAILABLE:
@@ -216,7 +219,7 @@ class ChatService:
         return await self.checkins.on_button(turn, action.name, action.value)
 
     async def _event_button(self, turn: Turn, action: actions.Action) -> Outcome | None:
-        if not turn.person.onboarded:
+        if not turn.person.onboarded and not await self.events.coordinates(turn):
             return self._continue_onboarding(turn)
         return await self.events.on_button(turn, action.name, action.value)
 

@@ -48,6 +48,10 @@ DRAFT_MARK = "✎"  # as catalog drafts are marked: no native speaker reviewed t
 TITLE_IN_BUTTON = 34  # characters of a title on a list button
 
 
+def _comma(writer: Writer) -> str:
+    return "، " if writer.language == "ar" else ", "
+
+
 def title(writer: Writer, event: ev.Event) -> str:
     """The title in the reader's language (else English, else Dutch), plain text."""
     code, texts = event.text_in(writer.language)
@@ -99,11 +103,11 @@ def card(writer: Writer, occurrence: ev.Occurrence, zone: ZoneInfo, knowledge: K
                                  language=language_name(code, writer.language)))
     lines += ["", "🗓 " + when(writer, occurrence, zone)]
     if event.venue is not None:
-        where = ", ".join(x for x in (event.venue.name, event.venue.address) if x)
+        where = _comma(writer).join(x for x in (event.venue.name, event.venue.address) if x)
         lines.append("📍 " + writer.fill("{where}", where=where))
     if event.languages:
-        lines.append("🗣 " + writer.fill(_("Spoken there: {languages}"), languages=", ".join(
-            language_name(c, writer.language) for c in event.languages)))
+        lines.append("🗣 " + writer.fill(_("Spoken there: {languages}"), languages=_comma(
+            writer).join(language_name(c, writer.language) for c in event.languages)))
     if event.audience in AUDIENCE_LABELS:
         lines.append("👥 " + _(AUDIENCE_LABELS[event.audience]))
     if texts.cost:

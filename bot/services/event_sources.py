@@ -213,14 +213,16 @@ class EventSources:
         async with uow_factory() as uow:
             await uow.events.feed_read(municipality, feed.id, now, error=error)
             state = await uow.events.feed(municipality, feed.id)
-            if state is not None and state.reported_at is None:
-                await self._tell_coordinators(uow, municipality, feed, error, now)
+            # Told once; if no coordinator has opened the bot yet, the next failure tries.
+            if state is not None and state.reported_at is None \
+                    and await self._tell_coordinators(uow, municipality, feed, error, now):
                 await uow.events.feed_reported(municipality, feed.id, now)
             await uow.commit()
 
     async def _tell_coordinators(self, uow: UnitOfWork, municipality: str, feed: FeedEntry,
-                                 error: str, now: datetime) -> None:
+                                 error: str, now: datetime) -> int:
         name = self._knowledge.municipality(municipality)
+        told = 0
         for grant in await uow.roles.in_municipality(municipality):
             if grant.role is not Role.COORDINATOR:
                 continue
@@ -236,6 +238,8 @@ class EventSources:
             await uow.outbox.add(outbox.Outgoing(
                 person.id, outbox.Kind.NOTIFICATION, reader.readable(outbox.Message(text)),
                 f"ev:feed:{municipality}:{feed.id}:{person.id}:{int(now.timestamp())}"), now)
+            told += 1
+        return told
 
 
 def _add(a: Refreshed, b: Refreshed) -> Refreshed:

@@ -156,14 +156,28 @@ class Events:
             case "ics":
                 return Outcome([Reply(turn.gettext(
                     "Open this file to add the event to your phone's calendar."),
+                    self._next_steps(turn, occurrence, "ics"),
                     document=cards.calendar_file(turn, occurrence, self._zone, turn.now))])
         pin = cards.place(turn, occurrence)
         if pin is None:
             return self._gone(turn)
         return Outcome([Reply(turn.fill(turn.gettext("Here is where {title} takes place."),
                                         title=cards.title(turn, occurrence.event)),
-                              ((button(turn.gettext("🗓 Show the event"), SCOPE, "o",
-                                       str(occurrence.id)),),), place=pin)])
+                              self._next_steps(turn, occurrence, "map"), place=pin)])
+
+    def _next_steps(self, turn: Turn, occurrence: ev.Occurrence, done: str
+                    ) -> tuple[tuple[Button, ...], ...]:
+        """After the calendar file or the map: the other one, and back to the card (whose
+        buttons are gone once a newer message is sent)."""
+        _ = turn.gettext
+        rows: list[tuple[Button, ...]] = []
+        if done != "map" and cards.place(turn, occurrence) is not None:
+            rows.append((button(_("📍 Show on the map"), SCOPE, "map", str(occurrence.id)),))
+        if done != "ics":
+            rows.append((button(_("📅 Add to my calendar"), SCOPE, "ics",
+                                str(occurrence.id)),))
+        rows.append((button(_("🗓 Show the event"), SCOPE, "o", str(occurrence.id)),))
+        return tuple(rows)
 
     async def _list_button(self, turn: Turn, value: str) -> Outcome | None:
         known_kind = value[1:2] == "a" or (value[1:2].isdigit() and int(value[1]) < len(KINDS))
@@ -199,7 +213,7 @@ class Events:
         organiser = occurrence.event.organiser
         if organiser and self._knowledge.organisation(organiser):
             keyboard.append((button(_("🏢 About the organiser"), "k", organiser),))
-        if open_ and await self._coordinates(turn, occurrence.event.municipality):
+        if open_ and await self.coordinates(turn, occurrence.event.municipality):
             keyboard.append((button(_("🛑 Cancel this date (coordinator)"), ADMIN_SCOPE,
                                     "cancel", str(occurrence.id)),))
         keyboard.append((button(_("📅 All events"), SCOPE, "wk", "0a0"),
@@ -209,8 +223,10 @@ class Events:
         outcome.notice = notice
         return outcome
 
-    async def _coordinates(self, turn: Turn, municipality: str) -> bool:
-        return any(g.role is Role.COORDINATOR and g.municipality == municipality
+    @staticmethod
+    async def coordinates(turn: Turn, municipality: str | None = None) -> bool:
+        """The caller is a coordinator (of `municipality`, if given)."""
+        return any(g.role is Role.COORDINATOR and municipality in (None, g.municipality)
                    for g in await turn.uow.roles.of(turn.person.telegram_id))
 
     # -- going, not going ------------------------------------------------------------------
