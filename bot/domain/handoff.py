@@ -55,6 +55,7 @@ class Source(StrEnum):
     MENU = "menu"
     CHECKIN = "checkin"  # a check-in after begeleiding: "I need help", or a difficult area
     REACH_OUT = "reach_out"  # a coordinator asked someone to reach out: not reached
+    ACCOMPANY = "accompany"  # "ask someone to go with me" to an event (the summary says which)
 
 
 class Side(StrEnum):

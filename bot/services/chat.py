@@ -64,7 +64,7 @@ class ChatService:
         self.ask = Ask(search, knowledge, self.topics)
         self.search = search
         self.event_notices = EventNotices(knowledge, catalogs, zone)
-        self.events = Events(knowledge, self.event_notices, zone)
+        self.events = Events(knowledge, self.event_notices, zone, self.person)
         self.directory = Directory(knowledge)
         self._commands: dict[str, Handler] = {
             "start": self.onboarding.start,

@@ -131,14 +131,14 @@ def places(writer: Writer, occurrence: ev.Occurrence, rsvp: ev.Rsvp | None) -> s
     if rsvp is not None and rsvp.state is ev.RsvpState.GOING:
         return _("✅ You said you will go.")
     if rsvp is not None and rsvp.state is ev.RsvpState.WAITING:
-        return _("⏳ You are on the waiting list. I will tell you when a place comes free.")
+        return _("⏳ You are on the waiting list. I will tell you when a place becomes available.")
     capacity = occurrence.event.capacity
     if capacity is None:
         return _("Everyone is welcome; tell us if you will go, and I will remind you.")
     if occurrence.full:
-        return _("It is full. You can go on the waiting list.")
-    return writer.fill(_("{free} of {capacity} places are still free."),
-                       free=str(capacity - occurrence.going), capacity=str(capacity))
+        return _("It is full. You can join the waiting list.")
+    return writer.fill(_("Places still available: {left} of {capacity}."),
+                       left=str(capacity - occurrence.going), capacity=str(capacity))
 
 
 def place(writer: Writer, occurrence: ev.Occurrence) -> Place | None:

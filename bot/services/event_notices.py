@@ -1,6 +1,6 @@
 """What Wegwijs writes about events on its own, through the outbox, in each reader's
 language: the reminder the evening before, the follow-up the morning after ("how was it?"
-and the next similar events), a place that came free, and a date that was cancelled.
+and the next similar events), a place that became available, and a date that was cancelled.
 
 The events tick claims due reminders and follow-ups with one indexed query and marks them
 sent in the transaction that writes their outbox rows, so each goes at most once
@@ -120,13 +120,13 @@ class EventNotices:
 
     async def moved_up(self, uow: UnitOfWork, person_id: int, occurrence: ev.Occurrence,
                        now: datetime) -> None:
-        """A place came free and the person on the waiting list has it."""
+        """A place became available and the person on the waiting list has it."""
         reader = await self._reader(uow, person_id)
         if reader is None:
             return
         _ = reader.gettext
         text = "\n".join([
-            _("🎉 A place came free: you can go!"),
+            _("🎉 A place became available: you can go!"),
             f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
             "🗓 " + cards.when(reader, occurrence, self._zone),
             "", _("Can you not come? Tap the button, so the next person can go.")])

@@ -50,7 +50,7 @@ class EventOverview:
         lines += [turn.compose("• {when} · {title}: ",
                                when=cards.when(turn, f.occurrence, self._zone),
                                title=turn.value(cards.title(turn, f.occurrence.event)))
-                  + turn.fill(_("{going} going, {waiting} waiting"), going=str(f.going),
+                  + turn.fill(_("going: {going}, waiting: {waiting}"), going=str(f.going),
                               waiting=str(f.waiting))
                   + (" ❌" if f.occurrence.cancelled else "") for f in ahead] \
             or [_("None yet.")]
@@ -110,8 +110,8 @@ class EventOverview:
         if action.name == "cancel":
             return Outcome([Reply(
                 _("Cancel this date?") + "\n" + what + "\n\n" + turn.fill(
-                    _("{count} people said they would go or are waiting. Each of them will "
-                      "be told, in their own language."), count=str(told)),
+                    _("People going or waiting: {count}. Each of them will be told, in "
+                      "their own language."), count=str(told)),
                 ((button(_("🛑 Yes, cancel this date"), SCOPE, "sure", number),),
                  (button(_("No, keep it"), EVENTS_SCOPE, "o", number),)))])
         rsvps = await turn.uow.events.cancel_occurrence(occurrence.id, turn.now)
@@ -119,6 +119,6 @@ class EventOverview:
         await staff.record(turn, audit.Act.EVENT_CANCEL, allowed=True, target=number,
                            municipality=municipality)
         text = _("Cancelled:") + " " + what + "\n" + turn.fill(
-            _("{count} people will be told."), count=str(len(rsvps)))
+            _("People who will be told: {count}."), count=str(len(rsvps)))
         return Outcome([Reply(text, ((button(_("📅 Events"), EVENTS_SCOPE, "wk", "0a0"),),))],
                        notice=_("Cancelled."))

@@ -22,10 +22,13 @@ from zoneinfo import ZoneInfo
 
 from bot.content.knowledge import OTHER_MUNICIPALITY, Knowledge
 from bot.domain import events as ev
+from bot.domain import handoff as h
+from bot.domain.bidi import strip_controls
 from bot.domain.person import Role
-from bot.domain.replies import Button, Outcome, Reply
+from bot.domain.replies import Button, Outcome, Reply, plain_text
 from bot.services import event_cards as cards
 from bot.services.event_notices import SCOPE, EventNotices
+from bot.services.handoff import AskPerson
 from bot.services.ports import UnitOfWorkFactory
 from bot.services.turn import Turn, button
 
@@ -54,10 +57,12 @@ def _number(value: str) -> int | None:
 
 
 class Events:
-    def __init__(self, knowledge: Knowledge, notices: EventNotices, zone: ZoneInfo) -> None:
+    def __init__(self, knowledge: Knowledge, notices: EventNotices, zone: ZoneInfo,
+                 person: AskPerson) -> None:
         self._knowledge = knowledge
         self._notices = notices
         self._zone = zone
+        self._person = person
 
     # -- the list ---------------------------------------------------------------------------
 
@@ -138,14 +143,14 @@ class Events:
         if name == "fb":
             return await self._feedback(turn, value)
         number = _number(value)
-        if number is None or name not in ("o", "go", "no", "ics", "map"):
+        if number is None or name not in ("o", "go", "no", "ics", "map", "with"):
             return None
         occurrence = await turn.uow.events.occurrence(number, lock=name in ("go", "no"))
         if occurrence is None:
-            return self._gone(turn)
+            return await self._gone(turn)
         # Someone who moved may still say they cannot come; all else is where they live.
         if name != "no" and occurrence.event.municipality != await self.municipality_of(turn):
-            return self._gone(turn)
+            return await self._gone(turn)
         match name:
             case "o":
                 return await self.card(turn, occurrence)
@@ -153,6 +158,8 @@ class Events:
                 return await self._go(turn, occurrence)
             case "no":
                 return await self._cannot(turn, occurrence)
+            case "with":
+                return await self._go_with_me(turn, occurrence)
             case "ics":
                 return Outcome([Reply(turn.gettext(
                     "Open this file to add the event to your phone's calendar."),
@@ -160,7 +167,7 @@ class Events:
                     document=cards.calendar_file(turn, occurrence, self._zone, turn.now))])
         pin = cards.place(turn, occurrence)
         if pin is None:
-            return self._gone(turn)
+            return await self._gone(turn)
         return Outcome([Reply(turn.fill(turn.gettext("Here is where {title} takes place."),
                                         title=cards.title(turn, occurrence.event)),
                               self._next_steps(turn, occurrence, "map"), place=pin)])
@@ -210,6 +217,9 @@ class Events:
         if cards.place(turn, occurrence) is not None:
             keyboard.append((button(_("📍 Show on the map"), SCOPE, "map",
                                     str(occurrence.id)),))
+        if open_:
+            keyboard.append((button(_("🤝 Ask someone to go with me"), SCOPE, "with",
+                                    str(occurrence.id)),))
         organiser = occurrence.event.organiser
         if organiser and self._knowledge.organisation(organiser):
             keyboard.append((button(_("🏢 About the organiser"), "k", organiser),))
@@ -250,10 +260,10 @@ class Events:
         if going:
             notice = _("Good! I will remind you the evening before.") \
                 if ev.reminder_at(occurrence.start, self._zone, turn.now) else \
-                _("Good! See you there.")
+                _("Good! Enjoy it.")
         else:
             notice = _("It is full, so you are on the waiting list. I will tell you when a "
-                       "place comes free.")
+                       "place becomes available.")
         return await self.card(turn, fresh, notice)
 
     async def _cannot(self, turn: Turn, occurrence: ev.Occurrence) -> Outcome:
@@ -276,13 +286,29 @@ class Events:
         return await self.card(turn, fresh, _("Thank you for letting us know. Your place "
                                               "goes to someone else."))
 
+    async def _go_with_me(self, turn: Turn, occurrence: ev.Occurrence) -> Outcome:
+        """A question to a sleutelpersoon who speaks their language (kind accompany): the
+        event in its summary, so whoever takes it knows where and when."""
+        _ = turn.gettext
+        if occurrence.cancelled or occurrence.start <= turn.now:
+            return await self.card(turn, occurrence, _("This date has passed or was "
+                                                       "cancelled."))
+        summary = strip_controls(plain_text(" · ".join([
+            turn.value(cards.title(turn, occurrence.event)),
+            cards.when(turn, occurrence, self._zone)])))
+        return await self._person.ask_now(
+            turn, h.Source.ACCOMPANY, summary=summary, path=f"events/{occurrence.id}",
+            intro=_("I am asking the sleutelpersonen who speak your language whether "
+                    "someone can go with you. You can write here, for example where you "
+                    "would like to meet."))
+
     async def _feedback(self, turn: Turn, value: str) -> Outcome | None:
         rsvp_id, _sep, liked = value.partition("-")
         number = _number(rsvp_id)
         if number is None or liked not in ("1", "0"):
             return None
         if not await turn.uow.events.feedback(number, turn.person.id, 1 if liked == "1" else -1):
-            return self._gone(turn)
+            return await self._gone(turn)
         text = turn.gettext("Thank you! The organisers will hear what people thought, "
                             "never who said it.")
         outcome = Outcome([Reply(text, ((button(turn.gettext("📅 Other events"), SCOPE, "wk",
@@ -291,8 +317,10 @@ class Events:
         outcome.notice = text
         return outcome
 
-    def _gone(self, turn: Turn) -> Outcome:
-        _ = turn.gettext
-        text = _("I cannot find this event any more. Here is what is on now.")
-        return Outcome([Reply(text, ((button(_("📅 Events"), SCOPE, "wk", "0a0"),
-                                      button(_("🏠 Menu"), "m", "menu")),))], notice=text)
+    async def _gone(self, turn: Turn) -> Outcome:
+        """A button for a date that no longer exists (or elsewhere): this week's list."""
+        text = turn.gettext("I cannot find this event any more. Here is what is on now.")
+        outcome = await self.listing(turn, 0, None, 0)
+        outcome.replies.insert(0, Reply(text))
+        outcome.notice = text
+        return outcome

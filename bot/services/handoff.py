@@ -75,7 +75,7 @@ class AskPerson:
         return Outcome([Reply(text, ((button(_("✖️ Cancel"), SCOPE, "stop"),),))])
 
     async def ask_now(self, turn: Turn, source: h.Source, topic: str | None = None,
-                      summary: str = "", path: str = "") -> Outcome:
+                      summary: str = "", path: str = "", intro: str | None = None) -> Outcome:
         """Open the question at once, without waiting for a first message: "I need help"
         in a check-in. What they write next is added to it."""
         existing = await turn.uow.handoffs.open_of(turn.person.id)
@@ -95,9 +95,9 @@ class AskPerson:
         status = self.status(turn, handoff, waiting_for_anyone=bool(
             decision.eligible or decision.opening) or not coordinators)
         _ = turn.gettext
-        status.replies.insert(0, Reply(_("Thank you for telling us. You can write here what "
-                                         "is going on, in your own words, or send a voice "
-                                         "note.")))
+        status.replies.insert(0, Reply(intro or _(
+            "Thank you for telling us. You can write here what is going on, in your own "
+            "words, or send a voice note.")))
         return status
 
     async def on_button(self, turn: Turn, name: str, value: str) -> Outcome | None:

@@ -169,6 +169,9 @@ class Router:
                            "help."))
             if (area := area_of_path(handoff.path)) is not None:
                 lines.append(_("What is difficult:") + " " + _(AREA_LABELS[area]))
+        elif handoff.source is h.Source.ACCOMPANY:
+            lines.append(_("🤝 They would like someone who speaks their language to go with "
+                           "them to this event. Take it to agree where to meet."))
         elif handoff.source is h.Source.REACH_OUT:
             lines.append(_("A coordinator asks for someone who speaks their language: they "
                            "did not answer the check-ins after their begeleiding ended. Take "

@@ -48,7 +48,8 @@ def _occurrence(row: EventOccurrenceRow, event: ev.Event, going: int = 0,
                 waiting: int = 0) -> ev.Occurrence:
     return ev.Occurrence(row.id, event, _utc(row.starts_at) or row.starts_at,
                          _utc(row.ends_at) or row.ends_at, row.all_day,
-                         row.cancelled_at is not None, going, waiting)
+                         row.cancelled_at is not None or row.gone_at is not None, going,
+                         waiting)
 
 
 def _rsvp(row: EventRsvpRow) -> ev.Rsvp:
@@ -129,10 +130,11 @@ class SqlEvents:
                                 "starts_at": dated.start, "ends_at": dated.end,
                                 "all_day": dated.all_day})
                 elif (_utc(found.starts_at), _utc(found.ends_at), found.all_day,
-                      found.cancelled_at) != (dated.start, dated.end, dated.all_day, None):
+                      found.gone_at) != (dated.start, dated.end, dated.all_day, None):
+                    # Moved, or back in the source; a cancellation by people stays.
                     found.starts_at, found.ends_at, found.all_day = dated.start, dated.end, \
                         dated.all_day
-                    found.cancelled_at = None
+                    found.gone_at = None
                     moved += 1
         if new:
             # A date already stored before `start` (a series seen earlier) is left alone.
@@ -145,9 +147,9 @@ class SqlEvents:
                 await self._s.execute(insert(EventOccurrenceRow),
                                       new[chunk:chunk + 1000])
         gone = [occ for key, occ in known.items() if key not in seen
-                and occ.cancelled_at is None and (_utc(occ.starts_at) or now) > now]
+                and occ.gone_at is None and (_utc(occ.starts_at) or now) > now]
         for occ in gone:
-            occ.cancelled_at = now
+            occ.gone_at = now
         await self._s.flush()
         return ev.Synced(changed_events, len(new) + moved, tuple(o.id for o in gone))
 
@@ -174,7 +176,7 @@ class SqlEvents:
         where = [EventOccurrenceRow.municipality == municipality,
                  EventOccurrenceRow.starts_at >= start - LONGEST_EVENT,
                  EventOccurrenceRow.starts_at < end, EventOccurrenceRow.ends_at > start,
-                 EventOccurrenceRow.cancelled_at.is_(None)]
+                 EventOccurrenceRow.cancelled_at.is_(None), EventOccurrenceRow.gone_at.is_(None)]
         if category is not None:
             where.append(EventOccurrenceRow.category == category.value)
         total = int(await self._s.scalar(

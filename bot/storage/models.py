@@ -388,7 +388,9 @@ class EventOccurrenceRow(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # by people
+    # No longer in its file or feed (back when it reappears; a cancellation stays).
+    gone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("event_id", "key"),
                       Index("ix_event_occurrences_municipality_starts_at", "municipality",

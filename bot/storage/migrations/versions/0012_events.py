@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("all_day", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("gone_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="CASCADE",
                                 name=op.f("fk_event_occurrences_event_id_events")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event_occurrences")),
