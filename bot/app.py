@@ -54,7 +54,7 @@ class App:
         scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
                                     self.desk.reports, self.chat.checkins, self.clock,
                                     self.desk.broadcasts, self.event_sources,
-                                    self.chat.event_notices)
+                                    self.chat.event_notices, self.chat.event_digest)
         # Plans for people who answered before check-ins existed: once, in the background.
         planning = asyncio.create_task(self._plan_missing(), name="checkins-plan-missing")
         # The events of files and feeds now, not a tick later: /events right after a start.
@@ -82,8 +82,8 @@ class App:
 
     async def _read_events(self) -> None:
         try:
-            await ticks.events_tick(self.event_sources, self.chat.event_notices, self.uow,
-                                    self.clock)
+            await ticks.events_tick(self.event_sources, self.chat.event_notices,
+                                    self.chat.event_digest, self.uow, self.clock)
         except Exception:  # the next tick tries again
             log.exception("events: the first read of the event sources failed")
 
@@ -95,8 +95,8 @@ class App:
                                self.clock)
         await ticks.broadcast_tick(self.desk.broadcasts, self.uow, self.clock)
         self.event_sources.due_now()
-        await ticks.events_tick(self.event_sources, self.chat.event_notices, self.uow,
-                                self.clock)
+        await ticks.events_tick(self.event_sources, self.chat.event_notices,
+                                self.chat.event_digest, self.uow, self.clock)
 
 
 @asynccontextmanager

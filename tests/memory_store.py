@@ -463,6 +463,9 @@ class NoEvents:
     async def of_person(self, person_id: int) -> list[object]:
         return []
 
+    async def subscriptions(self, person_id: int) -> list[object]:
+        return []
+
     def __getattr__(self, name: str) -> object:
         raise NotImplementedError(f"the memory store has no events ({name})")
 

@@ -12,6 +12,7 @@ from bot.domain import handoff as h
 from bot.services import broadcasts, events, handoff, outbox, privacy, staff
 from bot.services.broadcasts import Broadcasts
 from bot.services.checkins import Checkins
+from bot.services.event_digest import EventDigest
 from bot.services.event_notices import EventNotices
 from bot.services.event_sources import EventSources
 from bot.services.handoff_routing import Router
@@ -77,16 +78,18 @@ async def broadcast_tick(runner: Broadcasts, uow_factory: UnitOfWorkFactory,
         log.debug("broadcasts: %s outbox rows written", written)
 
 
-async def events_tick(sources: EventSources, notices: EventNotices,
+async def events_tick(sources: EventSources, notices: EventNotices, digest: EventDigest,
                       uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-    """Event sources due for a refresh; reminders and follow-ups due: into the outbox."""
+    """Event sources due for a refresh; reminders, follow-ups and the Monday digest that
+    are due: into the outbox."""
     refreshed = await sources.tick(uow_factory, clock())
     if refreshed.dates or refreshed.gone or refreshed.failed:
         log.info("events: %s sources read, %s dates new or moved, %s gone, %s feeds failed",
                  refreshed.sources, refreshed.dates, refreshed.gone, refreshed.failed)
     written = await notices.tick(uow_factory, clock())
+    written += await digest.tick(uow_factory, clock())
     if written:
-        log.info("events: %s reminders and follow-ups written", written)
+        log.info("events: %s reminders, follow-ups and digests written", written)
 
 
 async def outbox_tick(drainer: outbox.Drainer) -> None:
@@ -99,7 +102,8 @@ def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
                     drainer: outbox.Drainer, router: Router, reports: Reports,
                     checkins: Checkins, clock: Clock,
                     broadcast_runner: Broadcasts, event_sources: EventSources,
-                    event_notices: EventNotices) -> AsyncIOScheduler:
+                    event_notices: EventNotices, event_digest: EventDigest
+                    ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)
     tick_seconds = settings.tick_seconds
     every = {"trigger": "interval", "seconds": tick_seconds, "coalesce": True,
@@ -115,7 +119,8 @@ def start_scheduler(uow_factory: UnitOfWorkFactory, settings: Settings,
     scheduler.add_job(checkin_tick, id="checkins", args=[checkins, uow_factory, clock],
                       **every)
     scheduler.add_job(events_tick, id="events",
-                      args=[event_sources, event_notices, uow_factory, clock], **every)
+                      args=[event_sources, event_notices, event_digest, uow_factory, clock],
+                      **every)
     often = {**every, "seconds": settings.broadcast_tick_seconds,
              "misfire_grace_time": int(settings.broadcast_tick_seconds) + 60}
     scheduler.add_job(broadcast_tick, id="broadcasts",

@@ -27,6 +27,7 @@ from bot.services import checkins, directory, event_notices, handoff, menu, priv
 from bot.services.ask import Ask
 from bot.services.checkins import Checkins
 from bot.services.directory import Directory
+from bot.services.event_digest import EventDigest
 from bot.services.event_notices import EventNotices
 from bot.services.events import Events
 from bot.services.handoff import AskPerson
@@ -64,6 +65,7 @@ class ChatService:
         self.ask = Ask(search, knowledge, self.topics)
         self.search = search
         self.event_notices = EventNotices(knowledge, catalogs, zone)
+        self.event_digest = EventDigest(knowledge, catalogs, zone)
         self.events = Events(knowledge, self.event_notices, zone, self.person)
         self.directory = Directory(knowledge)
         self._commands: dict[str, Handler] = {

@@ -113,6 +113,10 @@ class Events:
                                 f"{other}{code}0"),
                          button(_("🔎 By kind"), SCOPE, "kinds", str(weeks))))
         if kind is not None:
+            mine = kind in await turn.uow.events.subscriptions(turn.person.id)
+            keyboard.append((button(_("🔕 No more Monday messages about this") if mine
+                                    else _("🔔 Tell me every Monday"), SCOPE,
+                                    "unsub" if mine else "sub", code),))
             keyboard.append((button(_("All kinds"), SCOPE, "wk", f"{weeks}a0"),))
         keyboard.append((button(_("🏠 Menu"), "m", "menu"),))
         return Outcome([Reply("\n".join(lines), tuple(keyboard))])
@@ -142,6 +146,8 @@ class Events:
             return self.kinds(turn, int(value))
         if name == "fb":
             return await self._feedback(turn, value)
+        if name in ("sub", "unsub"):
+            return await self._subscription(turn, name == "sub", value)
         number = _number(value)
         if number is None or name not in ("o", "go", "no", "ics", "map", "with"):
             return None
@@ -301,6 +307,31 @@ class Events:
             intro=_("I am asking the sleutelpersonen who speak your language whether "
                     "someone can go with you. You can write here, for example where you "
                     "would like to meet."))
+
+    async def _subscription(self, turn: Turn, on: bool, value: str) -> Outcome | None:
+        """e:sub:<kind>, e:unsub:<kind>, e:unsub:a (every kind, from the digest itself)."""
+        _ = turn.gettext
+        if value == "a" and not on:
+            await turn.uow.events.unsubscribe(turn.person.id, None)
+            text = _("Done: no more Monday messages about events. You can ask for them "
+                     "again in /events, by kind.")
+            return Outcome([Reply(text, ((button(_("📅 Events"), SCOPE, "wk", "0a0"),
+                                          button(_("🏠 Menu"), "m", "menu")),))], notice=text)
+        if not (value.isdigit() and int(value) < len(KINDS)):
+            return None
+        kind = KINDS[int(value)]
+        if on:
+            await turn.uow.events.subscribe(turn.person.id, kind, turn.now)
+            text = turn.fill(_("Done: every Monday morning I will tell you about this week's "
+                               "events of this kind ({kind}), if there are any."),
+                             kind=_(cards.CATEGORY_LABELS[kind]))
+        else:
+            await turn.uow.events.unsubscribe(turn.person.id, kind)
+            text = _("Done: no more Monday messages about this kind of event.")
+        outcome = await self.listing(turn, 0, kind, 0)
+        outcome.replies.insert(0, Reply(text))
+        outcome.notice = text
+        return outcome
 
     async def _feedback(self, turn: Turn, value: str) -> Outcome | None:
         rsvp_id, _sep, liked = value.partition("-")

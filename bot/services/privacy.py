@@ -105,6 +105,8 @@ async def export(turn: Turn) -> Outcome:
              "reminded_at": _iso(r.reminded_at), "followed_up_at": _iso(r.followed_at),
              "feedback": r.feedback}
             for r, o in await turn.uow.events.of_person(person.id)],
+        "events_you_asked_to_hear_about": [
+            c.value for c in await turn.uow.events.subscriptions(person.id)],
         # What others (a coordinator, the operator) did that names you: who is left out.
         "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,
                              "municipality": e.municipality, "allowed": e.allowed}

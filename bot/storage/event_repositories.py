@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.domain import events as ev
-from bot.storage.models import EventFeedRow, EventOccurrenceRow, EventRow, EventRsvpRow
+from bot.storage.models import (
+    EventDigestRunRow,
+    EventFeedRow,
+    EventOccurrenceRow,
+    EventRow,
+    EventRsvpRow,
+    EventSubscriptionRow,
+)
 from bot.storage.repositories import _rowcount, _utc
 
 # An event that started before the window may still be on (an all-day festival): the
@@ -383,3 +390,60 @@ class SqlEvents:
             and_(~orphans, or_(EventRow.source == ev.Source.BOT.value,
                                EventRow.source == ev.Source.FEED.value))))
         return _rowcount(result)
+
+    # -- the Monday digest ---------------------------------------------------------------
+
+    async def subscriptions(self, person_id: int) -> list[ev.Category]:
+        return [ev.Category(c) for c in (await self._s.scalars(
+            select(EventSubscriptionRow.category).where(
+                EventSubscriptionRow.person_id == person_id)
+            .order_by(EventSubscriptionRow.category))).all()]
+
+    async def subscribe(self, person_id: int, category: ev.Category, now: datetime) -> None:
+        if await self._s.get(EventSubscriptionRow, (person_id, category.value)) is None:
+            self._s.add(EventSubscriptionRow(person_id=person_id, category=category.value,
+                                             created_at=now))
+            await self._s.flush()
+
+    async def unsubscribe(self, person_id: int, category: ev.Category | None) -> int:
+        """One kind, or (None) all of them."""
+        query = delete(EventSubscriptionRow).where(EventSubscriptionRow.person_id == person_id)
+        if category is not None:
+            query = query.where(EventSubscriptionRow.category == category.value)
+        return _rowcount(await self._s.execute(query))
+
+    async def digest_cursor(self, week: date) -> tuple[int, bool]:
+        """Where this week's digest is: the next person id, and whether it is done."""
+        row = await self._s.get(EventDigestRunRow, week, with_for_update=True)
+        if row is None:
+            return 0, False
+        return row.next_person_id, row.done_at is not None
+
+    async def digest_advance(self, week: date, next_person_id: int,
+                             done_at: datetime | None) -> None:
+        row = await self._s.get(EventDigestRunRow, week)
+        if row is None:
+            row = EventDigestRunRow(week=week)
+            self._s.add(row)
+        row.next_person_id, row.done_at = next_person_id, done_at
+        await self._s.flush()
+
+    async def subscribers(self, after_id: int, limit: int
+                          ) -> list[tuple[int, list[ev.Category]]]:
+        """People with a subscription, by id from `after_id` on, with their kinds."""
+        ids = list((await self._s.scalars(
+            select(EventSubscriptionRow.person_id).where(
+                EventSubscriptionRow.person_id > after_id).distinct()
+            .order_by(EventSubscriptionRow.person_id).limit(limit))).all())
+        if not ids:
+            return []
+        kinds: dict[int, list[ev.Category]] = {i: [] for i in ids}
+        for person_id, category in (await self._s.execute(
+                select(EventSubscriptionRow.person_id, EventSubscriptionRow.category)
+                .where(EventSubscriptionRow.person_id.in_(ids)))).all():
+            kinds[person_id].append(ev.Category(category))
+        return [(i, sorted(kinds[i])) for i in ids]
+
+    async def forget_digests(self, before: date) -> int:
+        return _rowcount(await self._s.execute(delete(EventDigestRunRow).where(
+            EventDigestRunRow.week < before)))

@@ -439,3 +439,25 @@ class EventFeedRow(Base):
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class EventSubscriptionRow(Base):
+    """Someone asked to hear about events of a kind: a digest on Monday morning, never a
+    message per event. Goes with the person."""
+
+    __tablename__ = "event_subscriptions"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    category: Mapped[str] = mapped_column(String(24), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventDigestRunRow(Base):
+    """How far one week's Monday digest got through the subscribers (a restart goes on)."""
+
+    __tablename__ = "event_digest_runs"
+
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # its Monday
+    next_person_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -128,6 +128,11 @@ DECLARATIONS: tuple[Declaration, ...] = (
     # they gave; goes with the person (and with the event's date).
     Personal("event_rsvps", "person_id", PersonKey.PEOPLE_ID, "events_you_said_you_would_go_to",
              Retention.WITH_PERSON),
+    # The kinds of events someone asked to hear about on Monday mornings.
+    Personal("event_subscriptions", "person_id", PersonKey.PEOPLE_ID,
+             "events_you_asked_to_hear_about", Retention.WITH_PERSON),
+    NotPersonal("event_digest_runs", "how far one week's Monday digest got: a people id "
+                "only as the place to go on from (the outbox rows say who got one)."),
     NotPersonal("seasonal_runs", "which season's reminder of which calendar entry went out, "
                 "and how far through everyone: a people id only as the place to go on from, "
                 "never who received it (the outbox rows say that, and go with the person)."),

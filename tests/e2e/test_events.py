@@ -8,7 +8,9 @@ reminder the evening before and the follow-up the morning after. The café is fu
 two: Selam (Tigrinya) waits and moves up when John cancels from his reminder. Delft's
 coordinator cancels the walk; Amal, who was going, is told in Arabic. Next week the café
 is still at 14:00, after the clock change. Leiden's coordinator hears of the broken feed
-once and finds it in /attendance.
+once and finds it in /attendance. Amal also asks for someone to go with her (Noor, a
+sleutelpersoon who reads Arabic, is asked and takes it), and subscribes to language cafés:
+on Monday morning one digest lists the next café.
 """
 
 from __future__ import annotations
@@ -269,4 +271,18 @@ async def test_a_newcomer_in_arabic_goes_to_the_language_cafe(
     assert tr("en", "going: {going}, waiting: {waiting}").format(going=1, waiting=0) \
         in seen(counts)
     assert "Wandeling door Delft" in seen(counts) and "❌" in seen(counts)
+    # Amal asks to hear about language cafés: on Monday morning, one message.
+    [kinds] = await amal.press(button_for(later, tr("ar", "🔎 By kind")))
+    [cafes] = await amal.press(button_for(kinds, tr("ar", "☕ Language café")))
+    done, _cafes = await amal.press(button_for(cafes, tr("ar", "🔔 Tell me every Monday")),
+                                    replies=2)
+    assert bot.rows("SELECT category FROM event_subscriptions") == [("language_cafe",)]
+    clock.move_to(local(2027, 3, 29, 9, 31))
+    await bot.ticks()
+    [digest] = await heard(amal)
+    assert any(CAFE_AR in label and "14:00" in label for label in labels(digest))
+    await bot.ticks()
+    assert [c for c in api.messages_to(amal.id) if "e:unsub:a" in data(c)] == [digest], \
+        "one digest a week"
+
     assert all(d.startswith(("e:", "m:")) for d in data(listing))

@@ -193,6 +193,8 @@ async def seed(desk: Desk, roles: RolesService, caller: Caller, database: Databa
             if o.event.uid == event.uid]
         await uow.events.put_rsvp(date_of.id, person_id, events.RsvpState.GOING,
                                   datetime.now(UTC), None, None)
+        # event_subscriptions: the Monday digest of language cafés
+        await uow.events.subscribe(person_id, events.Category.LANGUAGE_CAFE, datetime.now(UTC))
         await uow.commit()
 
 

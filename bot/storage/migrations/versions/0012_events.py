@@ -101,9 +101,27 @@ def upgrade() -> None:
         sa.Column("skipped", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("municipality", "feed", name=op.f("pk_event_feeds")),
     )
+    op.create_table(
+        "event_subscriptions",
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("category", sa.String(length=24), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], ondelete="CASCADE",
+                                name=op.f("fk_event_subscriptions_person_id_people")),
+        sa.PrimaryKeyConstraint("person_id", "category", name=op.f("pk_event_subscriptions")),
+    )
+    op.create_table(
+        "event_digest_runs",
+        sa.Column("week", sa.Date(), nullable=False),
+        sa.Column("next_person_id", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("week", name=op.f("pk_event_digest_runs")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("event_digest_runs")
+    op.drop_table("event_subscriptions")
     op.drop_table("event_feeds")
     op.drop_table("event_rsvps")
     op.drop_table("event_occurrences")
