@@ -20,8 +20,10 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   v  a sleutelpersoon's version of one            v:write:<id>-<lang>, v:ok:<id>-<lang>
   e  local events (bot.services.events)           e:wk:<week><kind><page>, e:o:<date>, ...
   g  the directory of organisations               g:all, g:cat:<category>
-  a  a coordinator cancelling an event's date     a:cancel:<date>, a:sure:<date>
-Scopes p, r, c, n, x, v and a belong to an audience (bot.services.desk): their services check
+  a  a coordinator's events: /newevent, cancel     a:new:<municipality>, a:kind:<n>, ...,
+                                                 a:ask:<event>-<lang>, a:cancel:<date>
+  y  a sleutelpersoon's text of an event          y:write:<event>-<lang>, y:ok:<event>-<lang>
+Scopes p, r, c, n, x, v, a and y belong to an audience (bot.services.desk): their services check
 the role.
 """
 

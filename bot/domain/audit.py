@@ -40,6 +40,8 @@ class Act(StrEnum):
     BROADCAST_VERSION = "broadcast.version"  # writing or approving a language's version
     EVENTS_READ = "events.read"  # /attendance: who goes, feedback, feeds
     EVENT_CANCEL = "events.cancel"  # cancelling one date of an event
+    EVENT_CREATE = "events.create"  # a coordinator's event, made with /newevent
+    EVENT_VERSION = "events.version"  # asking for, writing or approving a language's text
 
 
 class Reason(StrEnum):

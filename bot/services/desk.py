@@ -11,6 +11,8 @@ handed to the service of its audience in one unit of work.
                                           CheckinOverview: /checkins, reach out ("n")
                                           BroadcastCompose: /broadcast ("x")
                                           EventOverview: /attendance, cancel a date ("a")
+                                          EventCompose: /newevent ("a")
+  sleutelpersonen, asked by a coordinator EventVersions: an event's text ("y")
   sleutelpersonen, asked by a coordinator BroadcastVersions: a broadcast's version ("v")
 
 COMMANDS and SCOPES say which audience a command or a button scope belongs to; Telegram's
@@ -27,8 +29,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.content.knowledge import Knowledge
+from bot.domain import actions, audit, invitation
 from bot.domain import broadcast_timing as t
-from bot.domain import invitation
 from bot.domain.handoff import Handoff
 from bot.domain.incoming import Caller, Posted
 from bot.domain.person import Role
@@ -39,7 +41,9 @@ from bot.services import (
     broadcast_versions,
     checkin_overview,
     dates,
+    event_compose,
     event_overview,
+    event_versions,
     handoff,
     invitations,
     profile,
@@ -52,7 +56,9 @@ from bot.services.chat import ChatService
 from bot.services.checkin_overview import CheckinOverview
 from bot.services.coordinators import CoordinatorService
 from bot.services.end_month import EndMonth
+from bot.services.event_compose import EventCompose
 from bot.services.event_overview import EventOverview
+from bot.services.event_versions import EventVersions
 from bot.services.handoff_routing import HELPER_SCOPE
 from bot.services.invitations import InvitationService
 from bot.services.profile import ProfileService
@@ -81,6 +87,7 @@ COMMANDS: dict[str, Audience] = {
     "checkins": Audience.COORDINATOR,
     "broadcast": Audience.COORDINATOR,
     "attendance": Audience.COORDINATOR,
+    "newevent": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
@@ -90,6 +97,7 @@ SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELP
                                checkin_overview.SCOPE: Audience.COORDINATOR,
                                broadcast_compose.SCOPE: Audience.COORDINATOR,
                                event_overview.SCOPE: Audience.COORDINATOR,
+                               event_versions.SCOPE: Audience.SLEUTELPERSOON,
                                broadcast_versions.SCOPE: Audience.SLEUTELPERSOON,
                                HELPER_SCOPE: Audience.SLEUTELPERSOON}
 
@@ -125,6 +133,9 @@ class Desk:
         self.versions = BroadcastVersions(knowledge, self.turns.catalogs)
         self.compose = BroadcastCompose(knowledge, self.broadcasts, self.versions, paid=paid)
         self.events = EventOverview(knowledge, chat.event_notices, zone)
+        self.event_compose = EventCompose(knowledge, zone)
+        self.event_versions = EventVersions(knowledge, self.turns.catalogs,
+                                            self.versions.writers)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -180,6 +191,8 @@ class Desk:
                 return await self.compose.command(turn)
             case Audience.COORDINATOR if name == "attendance":
                 return await self.events.show(turn)
+            case Audience.COORDINATOR if name == "newevent":
+                return await self.event_compose.command(turn)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:
@@ -197,7 +210,9 @@ class Desk:
             case Audience.COORDINATOR if data.startswith(f"{broadcast_compose.SCOPE}:"):
                 return await self.compose.on_button(turn, data)
             case Audience.COORDINATOR if data.startswith(f"{event_overview.SCOPE}:"):
-                return await self.events.on_button(turn, data)
+                return await self._event_admin(turn, data)
+            case Audience.SLEUTELPERSOON if data.startswith(f"{event_versions.SCOPE}:"):
+                return await self.event_versions.on_button(turn, data)
             case Audience.SLEUTELPERSOON if data.startswith(f"{broadcast_versions.SCOPE}:"):
                 return await self.versions.on_button(turn, data)
             case Audience.COORDINATOR:
@@ -210,7 +225,8 @@ class Desk:
 
     async def on_text(self, turn: Turn, text: str) -> Outcome:
         match self._open_flow(turn):
-            case broadcast_summary.FLOW | broadcast_versions.FLOW:
+            case (broadcast_summary.FLOW | broadcast_versions.FLOW | event_compose.FLOW
+                  | event_versions.FLOW):
                 return await self.on_posted(turn, Posted(0, text))
             case invitations.FLOW:
                 return await self.invitations.on_text(turn, text)
@@ -226,6 +242,10 @@ class Desk:
             return await self.compose.on_posted(turn, posted)
         if flow == broadcast_versions.FLOW:
             return await self.versions.on_posted(turn, posted)
+        if flow == event_compose.FLOW:
+            return await self.event_compose.on_posted(turn, posted)
+        if flow == event_versions.FLOW:
+            return await self.event_versions.on_posted(turn, posted)
         if flow == handoff.FLOW:
             mine = await turn.uow.handoffs.open_of(turn.person.id)
             return await self.chat.person.on_posted(turn, posted, mine)
@@ -244,6 +264,22 @@ class Desk:
         if posted.is_text and posted.text:
             return await self.chat.on_text(turn, posted.text)
         return await self.chat.on_unsupported(turn)
+
+    async def _event_admin(self, turn: Turn, data: str) -> Outcome:
+        """Scope "a": the /newevent wizard, asking for a language's text, cancelling."""
+        action = actions.parse(data)
+        if action is not None and action.name == "ask":
+            return await self.event_versions.ask(turn, action.value)
+        if action is not None and action.name not in ("cancel", "sure"):
+            if not await staff.where(turn, Role.COORDINATOR):
+                return await staff.refuse(turn, audit.Act.EVENT_CREATE, audit.Reason.NO_ROLE,
+                                          staff.no_role(turn, Role.COORDINATOR),
+                                          target=data[:64])
+            found = await self.event_compose.on_button(turn, action.name, action.value)
+            return found or await staff.refuse(
+                turn, audit.Act.EVENT_CREATE, audit.Reason.STALE,
+                turn.gettext("This button is from an older message."), target=data[:64])
+        return await self.events.on_button(turn, data)
 
     @staticmethod
     async def _replies_within(turn: Turn, posted: Posted, helping: list[Handoff]) -> bool:

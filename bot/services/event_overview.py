@@ -75,7 +75,8 @@ class EventOverview:
             lines += ["", turn.fill(_("Calendar feeds: {count} read without problems."),
                                     count=str(len(feeds)))]
         lines += ["", _("To cancel a date, open it in /events and tap 🛑.")]
-        return Reply("\n".join(lines))
+        return Reply("\n".join(lines), ((button(_("➕ New event"), SCOPE, "new",
+                                                municipality),),))
 
     async def on_button(self, turn: Turn, data: str) -> Outcome:
         action = actions.parse(data)

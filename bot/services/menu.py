@@ -58,6 +58,7 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("checkins", _("Check-ins after begeleiding; who was not reached")),
         ("broadcast", _("Send an announcement to everyone, in their language")),
         ("attendance", _("Who is coming to events; feedback; calendar feeds")),
+        ("newevent", _("Create an event; sleutelpersonen translate it")),
         ("report", _("Monthly activity of the sleutelpersonen (CSV)")),
         ("audit", _("What was done and refused")),
     ),

@@ -73,6 +73,10 @@ ACT_LABELS: dict[audit.Act, str] = {
     audit.Act.END_MONTH: _("begeleiding end noted"),
     audit.Act.BROADCAST: _("announcement"),
     audit.Act.BROADCAST_VERSION: _("announcement version"),
+    audit.Act.EVENTS_READ: _("events overview read"),
+    audit.Act.EVENT_CANCEL: _("event date cancelled"),
+    audit.Act.EVENT_CREATE: _("event created"),
+    audit.Act.EVENT_VERSION: _("event translation"),
 }
 REASON_LABELS: dict[audit.Reason, str] = {
     audit.Reason.NO_ROLE: _("no role for this"),

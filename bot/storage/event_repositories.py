@@ -210,6 +210,24 @@ class SqlEvents:
             select(_GOING, _WAITING).where(EventRsvpRow.occurrence_id == occurrence_id))).one()
         return _occurrence(occ, _event(event), int(going or 0), int(waiting or 0))
 
+    async def event(self, event_id: int) -> ev.Event | None:
+        row = await self._s.get(EventRow, event_id)
+        return _event(row) if row else None
+
+    async def put_text(self, event_id: int, language: str, texts: ev.Texts,
+                       now: datetime) -> bool:
+        """A language's text written (and approved) by a person: no longer a draft."""
+        row = await self._s.get(EventRow, event_id, with_for_update=True)
+        if row is None:
+            return False
+        event = _event(row)
+        changed = ev.Event(**{**vars(event), "texts": {**event.texts, language: texts},
+                              "drafts": event.drafts - {language}})
+        for key, value in _columns(changed, now).items():
+            setattr(row, key, value)
+        await self._s.flush()
+        return True
+
     async def attendance(self, occurrence_id: int) -> ev.Attendance:
         rows = (await self._s.scalars(select(EventRsvpRow).where(
             EventRsvpRow.occurrence_id == occurrence_id,

@@ -286,3 +286,77 @@ async def test_a_newcomer_in_arabic_goes_to_the_language_cafe(
         "one digest a week"
 
     assert all(d.startswith(("e:", "m:")) for d in data(listing))
+
+
+async def test_a_coordinator_creates_an_event_in_dutch_that_a_newcomer_reads_in_arabic(
+        api: FakeBotAPI, bot: EventsBot, clock: MovableClock) -> None:
+    await appoint(api, bot, 7002, "delft")
+    coordinator = Person(api, 7002, language_code="nl")
+    await coordinator.say("/whoami")
+    noor = await invite(coordinator, "delft", 7201, "ar", "Noor")
+
+    await coordinator.say("/newevent", replies=2)  # who writes what, then the title
+    await coordinator.say("Samen eten in de buurt")
+    await coordinator.say("We koken en eten samen. Iedereen is welkom.")
+    when, _again = await coordinator.say("31-3-2026", replies=2)  # a day that has passed
+    assert tr("nl", "I cannot read that as a day from today on. For example 24-03-2027.") \
+        in seen(when)
+    await coordinator.say("31-3-2027")
+    await coordinator.say("18:00-20:00")
+    await coordinator.press("a:rep:4")
+    await coordinator.press("a:kind:1")  # a meal
+    await coordinator.press("a:aud:families")
+    await coordinator.say("Buurthuis De Pijl, Teststraat 5")
+    [preview] = await coordinator.say("12")
+    assert "Samen eten in de buurt" in seen(preview) and "Teststraat 5" in seen(preview)
+    [published] = await coordinator.press("a:pub")
+    assert tr("nl", "Published: {count} dates. Newcomers find it in /events.").format(
+        count=4) in seen(published)
+    assert bot.rows("SELECT COUNT(*) FROM event_occurrences o JOIN events e "
+                    "ON e.id = o.event_id WHERE e.source = 'bot'") == [(4,)]
+    [event_id] = [row[0] for row in bot.rows("SELECT id FROM events WHERE source = 'bot'")]
+
+    [asked] = await coordinator.press(f"a:ask:{event_id}-ar")
+    assert "Noor" in seen(asked)
+    [request] = await heard(noor)
+    assert "Samen eten in de buurt" in seen(request)
+    await noor.press(f"y:write:{event_id}-ar", on=request)
+    await noor.say("عشاء مشترك في الحي\nنطبخ ونأكل معاً. الجميع مرحَّب بهم.", replies=3)
+    await noor.press(f"y:ok:{event_id}-ar")
+    [told] = await heard(coordinator)
+    assert "Noor" in seen(told)
+
+    clock.move_to(local(2027, 3, 29, 10))
+    amal = await newcomer(api, 7101, "ar")
+    [listing] = await amal.press("m:events")
+    [card] = await amal.press(button_for(listing, "عشاء مشترك في الحي"))
+    assert "نطبخ ونأكل معاً" in seen(card) and "✎" not in seen(card)
+    assert "Buurthuis De Pijl" in seen(card)
+
+
+async def test_forged_and_foreign_event_buttons_are_refused(
+        api: FakeBotAPI, bot: EventsBot) -> None:
+    amal = await newcomer(api, 7101, "ar")
+    [listing] = await amal.say("/events")
+    cafe = button_for(listing, CAFE_AR).removeprefix("e:o:")
+    leiden = await appoint(api, bot, 7001, "leiden")
+    await leiden.say("/whoami")
+    unknown = tr("ar", "I do not recognise this button.")
+    gone = tr("ar", "I cannot find this event any more. Here is what is on now.")
+    only = tr("ar", "Only coordinators can do this. Nothing was changed.")
+    for person, forged, said, count in (
+            (amal, "e:go:abc", unknown, 2), (amal, "e:wk:9z9", unknown, 2),
+            (amal, "e:o:999999", gone, 2), (amal, f"a:sure:{cafe}", only, 1),
+            (amal, "a:pub", only, 1),
+            (leiden, f"a:sure:{cafe}", tr("en", "Only coordinators can do this. Nothing was "
+                                               "changed."), 1),
+            (leiden, "y:ok:1-ar", tr("en", "Only sleutelpersonen can do this. Nothing was "
+                                           "changed."), 1)):
+        api.press_raw_callback(person.id, forged)
+        answers = await heard(person, count)  # the answer, then where they were
+        assert said in seen(answers[0]), (forged, seen(answers[0]))
+    # The refusals by the coordinators' and sleutelpersonen's scopes are written down.
+    audited = bot.rows("SELECT action, allowed, reason FROM audit_log WHERE allowed = 0")
+    assert ("events.cancel", 0, "no-role") in audited
+    assert ("events.cancel", 0, "other-municipality") in audited
+    assert bot.rows("SELECT COUNT(*) FROM event_rsvps") == [(0,)]
