@@ -26,7 +26,18 @@ MAX_TEXT = 2000  # characters kept of a title, description or location
 
 
 class FeedError(ValueError):
-    """The feed could not be read at all."""
+    """The feed could not be read at all. `reason` is one of REASONS (what coordinators
+    are told, translated), optionally with a detail after a colon ("http:502"); the
+    library's own message goes to the log only."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+# Why a feed could not be read (FeedError.reason).
+NOT_ICALENDAR, CANNOT_EXPAND = "not-icalendar", "cannot-expand"
+NO_FILE, HTTP, UNREACHABLE, TOO_BIG = "no-file", "http", "unreachable", "too-big"
 
 
 @dataclass(frozen=True)
@@ -38,11 +49,18 @@ class FeedOccurrence:
     title: str
     description: str = ""
     location: str = ""
+    original: datetime | None = None  # UTC: its RECURRENCE-ID, where a moved date was
+
+    @property
+    def date_key(self) -> str:
+        """Which date of its event this is: its original start (a date the organiser
+        moves keeps its key, and so who goes)."""
+        return (self.original or self.start).strftime("%Y%m%dT%H%M%SZ")
 
     @property
     def key(self) -> str:
         """One occurrence of one event: what an RSVP is for."""
-        return f"{self.uid}@{self.start.strftime('%Y%m%dT%H%M%SZ')}"
+        return f"{self.uid}@{self.date_key}"
 
 
 @dataclass(frozen=True)
@@ -57,9 +75,9 @@ def read(ics: bytes | str, start: datetime, end: datetime, zone: ZoneInfo) -> Fe
     try:
         calendar = icalendar.Calendar.from_ical(ics)
     except Exception as exc:  # the library raises ValueError and friends for garbage
-        raise FeedError(f"not an iCalendar feed: {exc}") from exc
+        raise FeedError(NOT_ICALENDAR, str(exc)[:200]) from exc
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
-        raise FeedError("not an iCalendar feed: no VCALENDAR")
+        raise FeedError(NOT_ICALENDAR, "no VCALENDAR")
     # An event without a start cannot be placed (and stops the expansion): it is left out.
     readable = [c for c in calendar.subcomponents
                 if c.name != "VEVENT" or c.get("DTSTART") is not None]
@@ -69,7 +87,7 @@ def read(ics: bytes | str, start: datetime, end: datetime, zone: ZoneInfo) -> Fe
         components = recurring_ical_events.of(calendar, skip_bad_series=True).between(
             start.astimezone(zone), end.astimezone(zone))
     except Exception as exc:  # a rule the library cannot expand at all
-        raise FeedError(f"the feed's events cannot be expanded: {exc}") from exc
+        raise FeedError(CANNOT_EXPAND, str(exc)[:200]) from exc
     found: list[FeedOccurrence] = []
     cut_off = False
     for component in components:
@@ -102,9 +120,12 @@ def _occurrence(component: Any, zone: ZoneInfo) -> FeedOccurrence | None:
         end = start + (timedelta(days=1) if all_day else timedelta(0))
     if end < start:
         return None
+    recurrence = component.get("RECURRENCE-ID")
+    original = _moment(recurrence.dt, zone) if recurrence is not None else None
     return FeedOccurrence(str(component.get("UID", "")) or f"no-uid-{start.isoformat()}",
                           start, end, all_day, _text(component, "SUMMARY"),
-                          _text(component, "DESCRIPTION"), _text(component, "LOCATION"))
+                          _text(component, "DESCRIPTION"), _text(component, "LOCATION"),
+                          original)
 
 
 def _moment(value: date | datetime, zone: ZoneInfo) -> datetime:

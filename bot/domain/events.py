@@ -143,6 +143,7 @@ class Synced:
     events: int = 0  # events stored (new or changed)
     occurrences: int = 0  # occurrences new or moved
     gone: tuple[int, ...] = field(default=())  # occurrences no longer there (ids)
+    moved: tuple[int, ...] = field(default=())  # occurrences at another time now (ids)
 
 
 @dataclass(frozen=True)

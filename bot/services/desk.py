@@ -276,9 +276,15 @@ class Desk:
                                           staff.no_role(turn, Role.COORDINATOR),
                                           target=data[:64])
             found = await self.event_compose.on_button(turn, action.name, action.value)
-            return found or await staff.refuse(
-                turn, audit.Act.EVENT_CREATE, audit.Reason.STALE,
-                turn.gettext("This button is from an older message."), target=data[:64])
+            if found is not None:
+                return found
+            if action.name in event_compose.BUTTONS:
+                return await staff.refuse(
+                    turn, audit.Act.EVENT_CREATE, audit.Reason.STALE,
+                    turn.gettext("This button is from an older message."), target=data[:64])
+            return await staff.refuse(turn, audit.Act.EVENT_CREATE, audit.Reason.FORGED,
+                                      turn.gettext("I do not recognise this button."),
+                                      target=data[:64])
         return await self.events.on_button(turn, data)
 
     @staticmethod
@@ -319,6 +325,6 @@ class Desk:
             lines.append(turn.fill(_("• {what}, since {date}"), what=staff.role_in(
                 _, self._knowledge, grant.role, grant.municipality), date=since))
         held = {g.role for g in grants}
-        extra = [_(staff.ROLE_COMMANDS[role]) for role in (Role.COORDINATOR,
+        extra = [staff.role_commands(_, role) for role in (Role.COORDINATOR,
                                                            Role.SLEUTELPERSOON) if role in held]
         return Outcome([Reply("\n".join(lines) + "".join(f"\n\n{e}" for e in extra))])

@@ -66,6 +66,8 @@ QUESTIONS = {
     "cap": _("How many places are there? Write a number, or tap 'No limit'."),
 }
 ORDER = ("title", "desc", "day", "time", "rep", "kind", "aud", "venue", "cap")
+BUTTONS = frozenset({"new", "skip", "allday", "rep", "kind", "aud", "nolimit", "pub", "again",
+                     "stop"})
 
 
 def parse_day(text: str, today: date) -> date | None:
@@ -119,7 +121,8 @@ def dates_of(data: dict[str, str], zone: ZoneInfo) -> list[ev.Dated]:
 
 
 def event_of(data: dict[str, str], event_id: int = 0) -> ev.Event:
-    venue_name, _sep, address = data.get("venue", "").partition(",")
+    # The name, then the address after the first comma (Latin or Arabic).
+    venue_name, _sep, address = data.get("venue", "").replace("،", ",").partition(",")
     venue = ev.Venue(venue_name.strip()[:200], address.strip()[:200]) \
         if venue_name.strip() else None
     return ev.Event(event_id, data["muni"], ev.Source.BOT, data.get("uid", "draft"),
@@ -311,10 +314,10 @@ class EventCompose:
         _ = turn.gettext
         others = [code for code in ("ar", "ti", "en", "nl") if code != data["src"]]
         text = "\n".join([
-            turn.fill(_("Published: {count} dates. Newcomers find it in /events."),
+            turn.fill(_("Published. Dates: {count}. Newcomers find it in /events."),
                       count=str(len(dates))),
-            _("Until a sleutelpersoon writes their language, newcomers read your text with "
-              "a note that it is not translated yet.")])
+            _("Until a sleutelpersoon writes the text in their language, newcomers read your "
+              "text with a note that it is not translated yet.")])
         return Outcome([Reply(text, tuple(
             (button(turn.fill(_("✍️ Ask for the {language} version"),
                               language=language_name(code, turn.language)), SCOPE, "ask",

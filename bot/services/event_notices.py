@@ -137,6 +137,26 @@ class EventNotices:
                           f"ev:up:{occurrence.id}:{person_id}:{int(now.timestamp())}", now,
                           not_after=occurrence.start, kind=outbox.Kind.NOTIFICATION)
 
+    async def moved(self, uow: UnitOfWork, rsvps: list[ev.Rsvp], occurrence: ev.Occurrence,
+                    now: datetime) -> None:
+        """The organiser moved a date people said they would go to: the new time."""
+        for rsvp in rsvps:
+            reader = await self._reader(uow, rsvp.person_id)
+            if reader is None:
+                continue
+            _ = reader.gettext
+            text = "\n".join([
+                _("🕒 <b>New time</b> for an event you said you would go to:"),
+                f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
+                "🗓 " + cards.when(reader, occurrence, self._zone)])
+            keyboard: Keyboard = (
+                (button(_("📅 Add to my calendar"), SCOPE, "ics", str(occurrence.id)),),
+                (button(_("❌ I cannot come"), SCOPE, "no", str(occurrence.id)),))
+            await self._write(uow, rsvp.person_id, reader, text, keyboard,
+                              f"ev:moved:{occurrence.id}:{rsvp.person_id}:"
+                              f"{int(occurrence.start.timestamp())}", now,
+                              not_after=occurrence.start, kind=outbox.Kind.NOTIFICATION)
+
     async def cancelled(self, uow: UnitOfWork, rsvps: list[ev.Rsvp],
                         occurrence: ev.Occurrence, now: datetime, *,
                         removed: bool = False) -> int:

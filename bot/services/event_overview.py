@@ -17,6 +17,7 @@ from bot.services import dates, staff
 from bot.services import event_cards as cards
 from bot.services.event_notices import SCOPE as EVENTS_SCOPE
 from bot.services.event_notices import EventNotices
+from bot.services.event_sources import problem
 from bot.services.events import ADMIN_SCOPE
 from bot.services.turn import Turn, button
 
@@ -70,7 +71,7 @@ class EventOverview:
             lines += [turn.fill(_("• {feed}: failing since {day}: {error}"), feed=f.feed,
                                 day=dates.day_month_year(turn.language, (
                                     f.failing_since or turn.now).astimezone(self._zone).date()),
-                                error=f.error or "?") for f in broken]
+                                error=problem(turn, f.error or "?")) for f in broken]
         elif feeds:
             lines += ["", turn.fill(_("Calendar feeds: {count} read without problems."),
                                     count=str(len(feeds)))]
@@ -82,7 +83,7 @@ class EventOverview:
         action = actions.parse(data)
         number = action.value if action else ""
         if action is None or action.name not in ("cancel", "sure") or not number.isdigit() \
-                or len(number) > 12:
+                or len(number) > 9:  # ids fit an int32
             return await staff.refuse(turn, audit.Act.EVENT_CANCEL, audit.Reason.FORGED,
                                       turn.gettext("I do not recognise this button."),
                                       target=data[:64])
@@ -93,12 +94,13 @@ class EventOverview:
                                           "I cannot find this event any more."),
                                       target=number)
         municipality = occurrence.event.municipality
-        if municipality not in await staff.where(turn, Role.COORDINATOR):
-            return await staff.refuse(turn, audit.Act.EVENT_CANCEL, audit.Reason.NO_ROLE
-                                      if not await staff.where(turn, Role.COORDINATOR)
-                                      else audit.Reason.OTHER_MUNICIPALITY,
-                                      staff.no_role(turn, Role.COORDINATOR), target=number,
-                                      municipality=municipality)
+        mine = await staff.where(turn, Role.COORDINATOR)
+        if municipality not in mine:
+            return await staff.refuse(
+                turn, audit.Act.EVENT_CANCEL,
+                audit.Reason.OTHER_MUNICIPALITY if mine else audit.Reason.NO_ROLE,
+                staff.other_municipality(turn) if mine else staff.no_role(turn, Role.COORDINATOR),
+                target=number, municipality=municipality)
         if occurrence.cancelled or occurrence.start <= turn.now:
             return await staff.refuse(turn, audit.Act.EVENT_CANCEL, audit.Reason.STALE,
                                       turn.gettext("This date has passed or was cancelled."),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from bot.content import event_feeds as feeds
 from bot.content.event_feeds import FeedError, FeedOccurrence, FeedRead, read
 from bot.content.event_files import DemoEvents, EventEntry, FeedEntry
 from bot.content.knowledge import Knowledge
@@ -32,6 +33,7 @@ from bot.domain.person import Role
 from bot.services.event_notices import EventNotices
 from bot.services.handoff_routing import Reader
 from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
+from bot.services.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +58,7 @@ class Refreshed:
 
 
 def dated(found: FeedRead) -> list[ev.Dated]:
-    return [ev.Dated(o.start.strftime("%Y%m%dT%H%M%SZ"), o.start, o.end, o.all_day)
-            for o in found.occurrences]
+    return [ev.Dated(o.date_key, o.start, o.end, o.all_day) for o in found.occurrences]
 
 
 def _feed_event(feed: FeedEntry, municipality: str, occurrence: FeedOccurrence) -> ev.Event:
@@ -77,8 +78,8 @@ def feed_items(feed: FeedEntry, municipality: str, found: FeedRead
         uid = occurrence.uid[:255]
         if uid not in grouped:
             grouped[uid] = (_feed_event(feed, municipality, occurrence), [])
-        grouped[uid][1].append(ev.Dated(occurrence.start.strftime("%Y%m%dT%H%M%SZ"),
-                                        occurrence.start, occurrence.end, occurrence.all_day))
+        grouped[uid][1].append(ev.Dated(occurrence.date_key, occurrence.start,
+                                        occurrence.end, occurrence.all_day))
     return list(grouped.values())
 
 
@@ -87,24 +88,43 @@ async def fetch_feed(feed: FeedEntry, knowledge_dir: Path) -> bytes:
     if feed.file is not None:
         path = (knowledge_dir / feed.file).resolve()
         if not path.is_relative_to(knowledge_dir.resolve()):
-            raise FeedError("the feed's file must be inside the knowledge directory")
+            raise FeedError(feeds.NO_FILE, "outside the knowledge directory")
         try:
             content = await asyncio.to_thread(path.read_bytes)
         except OSError as exc:
-            raise FeedError(f"cannot read {feed.file}: {exc.strerror}") from exc
+            raise FeedError(feeds.NO_FILE, str(exc.strerror)) from exc
     else:
         timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session, \
                     session.get(str(feed.url)) as response:
                 if response.status != 200:
-                    raise FeedError(f"the server answered HTTP {response.status}")
+                    raise FeedError(feeds.HTTP, str(response.status))
                 content = await response.content.read(MAX_FEED_BYTES + 1)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise FeedError(f"cannot fetch the feed: {type(exc).__name__}") from exc
+            raise FeedError(feeds.UNREACHABLE, type(exc).__name__) from exc
     if len(content) > MAX_FEED_BYTES:
-        raise FeedError("the feed is larger than 10 MB")
+        raise FeedError(feeds.TOO_BIG)
     return content
+
+
+PROBLEMS = {
+    feeds.NOT_ICALENDAR: _("it is not an iCalendar (.ics) file"),
+    feeds.CANNOT_EXPAND: _("its repeating events cannot be read"),
+    feeds.NO_FILE: _("its file cannot be read"),
+    feeds.HTTP: _("the website answered with an error"),
+    feeds.UNREACHABLE: _("the website cannot be reached"),
+    feeds.TOO_BIG: _("it is larger than 10 MB"),
+}
+
+
+def problem(writer: Reader | Turn, error: str) -> str:
+    """Why a feed failed, in the reader's language ("…an error (502)")."""
+    reason, _sep, code = error.partition(":")
+    label = PROBLEMS.get(reason)
+    if label is None:
+        return error
+    return f"{writer.gettext(label)} ({code})" if code else writer.gettext(label)
 
 
 class EventSources:
@@ -179,7 +199,10 @@ class EventSources:
             content = await self._fetch(feed)
             found = await asyncio.to_thread(read, content, now, now + WINDOW, self._zone)
         except FeedError as exc:
-            await self._failed(uow_factory, municipality, feed, str(exc), now)
+            log.warning("events: feed %s of %s failed: %s", feed.id, municipality, exc)
+            shown = f"{feeds.HTTP}:{str(exc).split(': ', 1)[-1]}" if exc.reason == feeds.HTTP \
+                else exc.reason
+            await self._failed(uow_factory, municipality, feed, shown, now)
             return Refreshed(failed=1)
         items = feed_items(feed, municipality, found)
         done = await self._sync(uow_factory, municipality, ev.Source.FEED, feed.id, items, now,
@@ -195,6 +218,13 @@ class EventSources:
                     skipped: int = 0) -> Refreshed:
         async with uow_factory() as uow:
             synced = await uow.events.sync(municipality, source, feed, items, now, now)
+            for occurrence_id in synced.moved:
+                occurrence = await uow.events.occurrence(occurrence_id)
+                if occurrence is not None and not occurrence.cancelled:
+                    going = await uow.events.replan(
+                        occurrence_id, ev.reminder_at(occurrence.start, self._zone, now),
+                        ev.follow_up_at(occurrence.end, self._zone))
+                    await self._notices.moved(uow, going, occurrence, now)
             for occurrence_id in synced.gone:
                 occurrence = await uow.events.occurrence(occurrence_id)
                 if occurrence is not None:
@@ -209,7 +239,6 @@ class EventSources:
 
     async def _failed(self, uow_factory: UnitOfWorkFactory, municipality: str,
                       feed: FeedEntry, error: str, now: datetime) -> None:
-        log.warning("events: feed %s of %s failed: %s", feed.id, municipality, error)
         async with uow_factory() as uow:
             await uow.events.feed_read(municipality, feed.id, now, error=error)
             state = await uow.events.feed(municipality, feed.id)
@@ -231,10 +260,10 @@ class EventSources:
                 continue  # never opened the bot: /attendance shows it when they do
             reader = Reader(self._catalogs, person.language)
             text = reader.fill(reader.gettext(
-                "⚠️ The calendar feed {feed} of {place} cannot be read: {error}. Its last "
-                "good events stay listed. /attendance shows the feeds; I will not say this "
-                "again until it works and fails anew."), feed=feed.id,
-                place=name.name if name else municipality, error=error)
+                "⚠️ The calendar feed {feed} of {place} cannot be read: {problem}. Its last "
+                "good events stay listed. /attendance shows the feeds; I will say this again "
+                "only if it works and then fails again."), feed=feed.id,
+                place=name.name if name else municipality, problem=problem(reader, error))
             await uow.outbox.add(outbox.Outgoing(
                 person.id, outbox.Kind.NOTIFICATION, reader.readable(outbox.Message(text)),
                 f"ev:feed:{municipality}:{feed.id}:{person.id}:{int(now.timestamp())}"), now)

@@ -40,7 +40,7 @@ def _(message: str) -> str:
 
 def _target(value: str) -> tuple[int, str] | None:
     number, _sep, language = value.partition("-")
-    if not number.isdigit() or len(number) > 12 or language not in LANGUAGES:
+    if not number.isdigit() or len(number) > 9 or language not in LANGUAGES:  # an int32
         return None
     return int(number), language
 

@@ -53,7 +53,7 @@ async def purge_past(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
 
 
 def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) <= 12 else None
+    return int(value) if value.isdigit() and len(value) <= 9 else None  # fits an int32
 
 
 class Events:
@@ -173,7 +173,8 @@ class Events:
                     document=cards.calendar_file(turn, occurrence, self._zone, turn.now))])
         pin = cards.place(turn, occurrence)
         if pin is None:
-            return await self._gone(turn)
+            return await self.card(turn, occurrence, turn.gettext(
+                "This event has no place on the map; its card says where it is."))
         return Outcome([Reply(turn.fill(turn.gettext("Here is where {title} takes place."),
                                         title=cards.title(turn, occurrence.event)),
                               self._next_steps(turn, occurrence, "map"), place=pin)])
@@ -289,6 +290,11 @@ class Events:
                     ev.follow_up_at(occurrence.end, self._zone))
                 await self._notices.moved_up(turn.uow, person_id, occurrence, turn.now)
         fresh = await turn.uow.events.occurrence(occurrence.id) or occurrence
+        if rsvp.state is ev.RsvpState.WAITING:
+            return await self.card(turn, fresh, _("Thank you for letting us know. You are no "
+                                                  "longer on the waiting list."))
+        if occurrence.cancelled:
+            return await self.card(turn, fresh, _("Noted: you will not go."))
         return await self.card(turn, fresh, _("Thank you for letting us know. Your place "
                                               "goes to someone else."))
 

@@ -274,7 +274,7 @@ class InvitationService:
         turn.conversation = None
         _ = turn.gettext
         done = turn.fill(_("Thank you! Your new role: {what}."), what=self._what(turn, invitation))
-        return Outcome([Reply("\n\n".join([done, _(staff.ROLE_COMMANDS[invitation.role])]))])
+        return Outcome([Reply("\n\n".join([done, staff.role_commands(_, invitation.role)]))])
 
     async def _decline(self, turn: Turn, invitation: Invitation) -> Outcome:
         await turn.uow.invitations.decline(invitation.id, turn.person.telegram_id, turn.now)

@@ -46,6 +46,18 @@ ROLE_COMMANDS: dict[Role, str] = {
                            "/begeleiding notes when their begeleiding ends. Coordinators may "
                            "ask you to write an announcement in your language."),
 }
+# What came later, said after the above.
+ROLE_MORE: dict[Role, str] = {
+    Role.COORDINATOR: _("Events: /attendance shows who is coming and which calendar feeds "
+                        "fail, /newevent creates an event."),
+    Role.SLEUTELPERSOON: _("They may also ask you to write an event's text in your "
+                           "language."),
+}
+
+
+def role_commands(gettext: Gettext, role: Role) -> str:
+    """What a role can do, in the reader's language."""
+    return f"{gettext(ROLE_COMMANDS[role])} {gettext(ROLE_MORE[role])}"
 
 
 # How /audit names what was done and why it was refused, in the reader's language.

@@ -121,7 +121,7 @@ class SqlEvents:
                     EventOccurrenceRow.starts_at >= start))).all():
                 known[(occ.event_id, occ.key)] = occ
         new: list[dict[str, object]] = []
-        moved = 0
+        moved: list[int] = []
         seen: set[tuple[int, str]] = set()
         for event, dates in items:
             row = rows[event.uid]
@@ -139,10 +139,12 @@ class SqlEvents:
                 elif (_utc(found.starts_at), _utc(found.ends_at), found.all_day,
                       found.gone_at) != (dated.start, dated.end, dated.all_day, None):
                     # Moved, or back in the source; a cancellation by people stays.
+                    if (_utc(found.starts_at), _utc(found.ends_at)) != (dated.start,
+                                                                        dated.end):
+                        moved.append(found.id)
                     found.starts_at, found.ends_at, found.all_day = dated.start, dated.end, \
                         dated.all_day
                     found.gone_at = None
-                    moved += 1
         if new:
             # A date already stored before `start` (a series seen earlier) is left alone.
             stored = {(o.event_id, o.key) for o in (await self._s.scalars(
@@ -158,7 +160,8 @@ class SqlEvents:
         for occ in gone:
             occ.gone_at = now
         await self._s.flush()
-        return ev.Synced(changed_events, len(new) + moved, tuple(o.id for o in gone))
+        return ev.Synced(changed_events, len(new) + len(moved), tuple(o.id for o in gone),
+                         tuple(moved))
 
     async def add(self, event: ev.Event, dates: Sequence[ev.Dated], now: datetime) -> int:
         """A coordinator's event (source bot), with its dates; returns its id."""
@@ -283,6 +286,19 @@ class SqlEvents:
         await self._s.execute(update(EventRsvpRow).where(
             EventRsvpRow.occurrence_id == occurrence_id,
             EventRsvpRow.person_id == person_id).values(**values))
+
+    async def replan(self, occurrence_id: int, reminder_at: datetime | None,
+                     follow_up_at: datetime) -> list[ev.Rsvp]:
+        """A date moved: the reminders and follow-ups not sent yet follow it. Returns the
+        people going (to be told)."""
+        going = (EventRsvpRow.occurrence_id == occurrence_id,
+                 EventRsvpRow.state == ev.RsvpState.GOING.value)
+        await self._s.execute(update(EventRsvpRow).where(
+            *going, EventRsvpRow.reminded_at.is_(None)).values(reminder_at=reminder_at))
+        await self._s.execute(update(EventRsvpRow).where(
+            *going, EventRsvpRow.followed_at.is_(None)).values(follow_up_at=follow_up_at))
+        return [_rsvp(r) for r in (await self._s.scalars(select(EventRsvpRow).where(
+            *going).order_by(EventRsvpRow.id))).all()]
 
     async def claim_reminders(self, now: datetime, limit: int
                               ) -> list[tuple[ev.Rsvp, ev.Occurrence]]:

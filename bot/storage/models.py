@@ -370,7 +370,7 @@ class EventRow(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
-    __table_args__ = (UniqueConstraint("municipality", "source", "uid"),
+    __table_args__ = (UniqueConstraint("municipality", "source", "feed", "uid"),
                       Index("ix_events_municipality_source_feed", "municipality", "source",
                             "feed"))
 

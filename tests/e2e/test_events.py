@@ -310,7 +310,7 @@ async def test_a_coordinator_creates_an_event_in_dutch_that_a_newcomer_reads_in_
     [preview] = await coordinator.say("12")
     assert "Samen eten in de buurt" in seen(preview) and "Teststraat 5" in seen(preview)
     [published] = await coordinator.press("a:pub")
-    assert tr("nl", "Published: {count} dates. Newcomers find it in /events.").format(
+    assert tr("nl", "Published. Dates: {count}. Newcomers find it in /events.").format(
         count=4) in seen(published)
     assert bot.rows("SELECT COUNT(*) FROM event_occurrences o JOIN events e "
                     "ON e.id = o.event_id WHERE e.source = 'bot'") == [(4,)]
@@ -348,8 +348,8 @@ async def test_forged_and_foreign_event_buttons_are_refused(
             (amal, "e:go:abc", unknown, 2), (amal, "e:wk:9z9", unknown, 2),
             (amal, "e:o:999999", gone, 2), (amal, f"a:sure:{cafe}", only, 1),
             (amal, "a:pub", only, 1),
-            (leiden, f"a:sure:{cafe}", tr("en", "Only coordinators can do this. Nothing was "
-                                               "changed."), 1),
+            (leiden, f"a:sure:{cafe}", tr("en", "You are not a coordinator for this "
+                                               "municipality. Nothing was changed."), 1),
             (leiden, "y:ok:1-ar", tr("en", "Only sleutelpersonen can do this. Nothing was "
                                            "changed."), 1)):
         api.press_raw_callback(person.id, forged)

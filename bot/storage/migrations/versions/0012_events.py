@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
-        sa.UniqueConstraint("municipality", "source", "uid",
+        sa.UniqueConstraint("municipality", "source", "feed", "uid",
                             name=op.f("uq_events_municipality")),
     )
     op.create_index("ix_events_municipality_source_feed", "events",
