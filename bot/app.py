@@ -64,6 +64,7 @@ class App:
         finally:
             planning.cancel()
             reading.cancel()
+            self.event_sources.close()
             scheduler.shutdown(wait=False)
             stop_listening()
             task.cancel()

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]
 
-MAX_OCCURRENCES = 20_000  # per feed and window: a runaway RRULE is cut off here
+MAX_OCCURRENCES = 50_000  # per feed and window: the soonest are kept
 MAX_TEXT = 2000  # characters kept of a title, description or location
 
 
@@ -89,19 +89,17 @@ def read(ics: bytes | str, start: datetime, end: datetime, zone: ZoneInfo) -> Fe
     except Exception as exc:  # a rule the library cannot expand at all
         raise FeedError(CANNOT_EXPAND, str(exc)[:200]) from exc
     found: list[FeedOccurrence] = []
-    cut_off = False
     for component in components:
-        if len(found) >= MAX_OCCURRENCES:
-            cut_off = True
-            break
         occurrence = _occurrence(component, zone)
         if occurrence is None:
             skipped += 1
             continue
         if occurrence.end > start and occurrence.start < end:
             found.append(occurrence)
+    # The soonest are kept when there are too many: every event's next dates, not every
+    # date of the events that happen to come first in the file.
     found.sort(key=lambda o: (o.start, o.uid))
-    return FeedRead(tuple(found), skipped, cut_off)
+    return FeedRead(tuple(found[:MAX_OCCURRENCES]), skipped, len(found) > MAX_OCCURRENCES)
 
 
 def _occurrence(component: Any, zone: ZoneInfo) -> FeedOccurrence | None:

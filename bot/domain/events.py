@@ -249,6 +249,7 @@ class FeedState:
     reported_at: datetime | None
     events: int = 0
     skipped: int = 0
+    digest: str | None = None  # of the last good read's bytes
 
     @property
     def broken(self) -> bool:

@@ -77,7 +77,7 @@ class EventDigest:
                  if r.state is not ev.RsvpState.CANCELLED}
         found: list[ev.Occurrence] = []
         for kind in kinds:
-            listed, _total = await uow.events.listing(person.municipality or "", now,
+            listed, _more = await uow.events.listing(person.municipality or "", now,
                                                       week.end, kind, 0, SHOWN)
             found += [o for o in listed if o.id not in going]
         if not found:

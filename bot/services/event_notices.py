@@ -103,7 +103,7 @@ class EventNotices:
         _ = reader.gettext
         lines = [reader.fill(_("How was {title}? Tell us with one tap: it helps the "
                                "organisers."), title=cards.title(reader, occurrence.event))]
-        similar, _total = await uow.events.listing(
+        similar, _more = await uow.events.listing(
             occurrence.event.municipality, now, now + SIMILAR_AHEAD,
             occurrence.event.category, 0, 6)
         nearby = [o for o in similar if o.event.id != occurrence.event.id][:3] or \

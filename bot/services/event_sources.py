@@ -7,15 +7,20 @@ events.yaml, the demo events (console and demos only), and iCalendar feeds.
 - A feed that cannot be fetched or read changes nothing: its last good events stay. Its
   failure is noted (coordinators see it in /attendance) and told once to the coordinators
   of the municipality, in their language, until it reads well again.
-- Reading a feed (parsing, expanding recurrences) runs in a worker thread: a big feed must
-  not stall the conversations.
+- Reading a feed (parsing, expanding recurrences) runs beside the conversations: a small
+  one in a thread, a big one in a process of its own, so it cannot stall them. The same
+  bytes as the last good read are not stored again the same day.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import multiprocessing
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +46,7 @@ WINDOW = timedelta(weeks=6)  # dates stored ahead: this week, next week, digests
 FILES_EVERY = timedelta(hours=1)
 MAX_FEED_BYTES = 10 << 20
 FETCH_TIMEOUT = 30.0  # seconds
+IN_PROCESS_BYTES = 256 << 10  # smaller feeds are read in a thread: quick, no process start
 Fetch = Callable[[FeedEntry], Awaitable[bytes]]
 
 
@@ -141,6 +147,7 @@ class EventSources:
         self._fetch = fetch or (lambda feed: fetch_feed(feed, knowledge_dir))
         self._next: dict[tuple[str, str], datetime] = {}  # (municipality, source) -> due
         self._started = False
+        self._pool: ProcessPoolExecutor | None = None
 
     async def tick(self, uow_factory: UnitOfWorkFactory, now: datetime) -> Refreshed:
         """Refresh every source that is due; one source's failure never stops the others."""
@@ -197,7 +204,10 @@ class EventSources:
                            feed: FeedEntry, now: datetime) -> Refreshed:
         try:
             content = await self._fetch(feed)
-            found = await asyncio.to_thread(read, content, now, now + WINDOW, self._zone)
+            digest = hashlib.sha256(content).hexdigest()
+            if await self._unchanged(uow_factory, municipality, feed, digest, now):
+                return Refreshed(1)
+            found = await self._read(content, now)
         except FeedError as exc:
             log.warning("events: feed %s of %s failed: %s", feed.id, municipality, exc)
             shown = f"{feeds.HTTP}:{str(exc).split(': ', 1)[-1]}" if exc.reason == feeds.HTTP \
@@ -206,7 +216,7 @@ class EventSources:
             return Refreshed(failed=1)
         items = feed_items(feed, municipality, found)
         done = await self._sync(uow_factory, municipality, ev.Source.FEED, feed.id, items, now,
-                                skipped=found.skipped)
+                                skipped=found.skipped, digest=digest)
         if found.cut_off:
             log.warning("events: feed %s of %s has more dates than are kept; cut off",
                         feed.id, municipality)
@@ -215,27 +225,66 @@ class EventSources:
     async def _sync(self, uow_factory: UnitOfWorkFactory, municipality: str,
                     source: ev.Source, feed: str,
                     items: Sequence[tuple[ev.Event, Sequence[ev.Dated]]], now: datetime, *,
-                    skipped: int = 0) -> Refreshed:
+                    skipped: int = 0, digest: str | None = None) -> Refreshed:
         async with uow_factory() as uow:
             synced = await uow.events.sync(municipality, source, feed, items, now, now)
+            # Only the dates someone goes to are looked at again: one query for all.
+            told = await uow.events.told_of_many([*synced.moved, *synced.gone])
             for occurrence_id in synced.moved:
-                occurrence = await uow.events.occurrence(occurrence_id)
+                occurrence = await uow.events.occurrence(occurrence_id) \
+                    if occurrence_id in told else None
                 if occurrence is not None and not occurrence.cancelled:
                     going = await uow.events.replan(
                         occurrence_id, ev.reminder_at(occurrence.start, self._zone, now),
                         ev.follow_up_at(occurrence.end, self._zone))
                     await self._notices.moved(uow, going, occurrence, now)
             for occurrence_id in synced.gone:
-                occurrence = await uow.events.occurrence(occurrence_id)
+                occurrence = await uow.events.occurrence(occurrence_id) \
+                    if occurrence_id in told else None
                 if occurrence is not None:
-                    await self._notices.cancelled(
-                        uow, await uow.events.told_of(occurrence_id), occurrence, now,
-                        removed=True)
+                    await self._notices.cancelled(uow, told[occurrence_id], occurrence, now,
+                                                  removed=True)
             if source is ev.Source.FEED:
                 await uow.events.feed_read(municipality, feed, now, error=None,
-                                           events=len(items), skipped=skipped)
+                                           events=len(items), skipped=skipped, digest=digest)
             await uow.commit()
         return Refreshed(1, synced.occurrences, len(synced.gone))
+
+    async def _unchanged(self, uow_factory: UnitOfWorkFactory, municipality: str,
+                         feed: FeedEntry, digest: str, now: datetime) -> bool:
+        """The same bytes as the last good read, the same day: nothing to store (a new day
+        brings new dates into the window, so then it is read again)."""
+        async with uow_factory() as uow:
+            state = await uow.events.feed(municipality, feed.id)
+            if state is None or state.digest != digest or state.ok_at is None \
+                    or state.broken or state.ok_at.astimezone(self._zone).date() \
+                    != now.astimezone(self._zone).date():
+                return False
+            await uow.events.feed_read(municipality, feed.id, now, error=None,
+                                       events=state.events, skipped=state.skipped,
+                                       digest=digest)
+            await uow.commit()
+        return True
+
+    async def _read(self, content: bytes, now: datetime) -> FeedRead:
+        """Parse and expand: a big feed in a process of its own, so the conversations keep
+        the interpreter (a thread would share its lock and its garbage collection)."""
+        if len(content) < IN_PROCESS_BYTES:
+            return await asyncio.to_thread(read, content, now, now + WINDOW, self._zone)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self._pool, read, content, now, now + WINDOW, self._zone)
+        except BrokenProcessPool:
+            self._pool = None  # the next read starts a new one
+            raise FeedError(feeds.CANNOT_EXPAND, "the reading process stopped") from None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     async def _failed(self, uow_factory: UnitOfWorkFactory, municipality: str,
                       feed: FeedEntry, error: str, now: datetime) -> None:

@@ -83,8 +83,8 @@ class Events:
         name = self._knowledge.municipality(municipality)
         week = ev.week_of(turn.now.astimezone(self._zone).date(), self._zone, weeks)
         start = max(week.start, turn.now)
-        found, total = await turn.uow.events.listing(municipality, start, week.end, kind,
-                                                     page * PAGE, PAGE)
+        found, more = await turn.uow.events.listing(municipality, start, week.end, kind,
+                                                    page * PAGE, PAGE)
         heading = _("📅 <b>This week in {place}</b>") if weeks == 0 else \
             _("📅 <b>Next week in {place}</b>")
         lines = [turn.fill(heading, place=name.name if name else municipality)]
@@ -95,8 +95,7 @@ class Events:
                       _("Nothing is planned for next week yet.")]
         else:
             lines += ["", _("Tap an event to see where it is and to say you will go.")]
-        going = {r.occurrence_id for r, _o in await turn.uow.events.of_person(turn.person.id)
-                 if r.state is ev.RsvpState.GOING}
+        going = await turn.uow.events.going_among(turn.person.id, [o.id for o in found])
         keyboard: list[tuple[Button, ...]] = [
             (button(cards.label(turn, o, self._zone, o.id in going), SCOPE, "o", str(o.id)),)
             for o in found]
@@ -104,7 +103,7 @@ class Events:
         paging = []
         if page > 0:
             paging.append(button(_("‹ Earlier"), SCOPE, "wk", f"{weeks}{code}{page - 1}"))
-        if (page + 1) * PAGE < total:
+        if more:
             paging.append(button(_("Later ›"), SCOPE, "wk", f"{weeks}{code}{page + 1}"))
         if paging:
             keyboard.append(tuple(paging))

@@ -21,9 +21,10 @@ from bot.storage.models import (
 )
 from bot.storage.repositories import _rowcount, _utc
 
-# An event that started before the window may still be on (an all-day festival): the
-# listing looks this far back on the index and keeps those that have not ended.
-LONGEST_EVENT = timedelta(days=7)
+# A long event (all day, or longer than SPANS) that started before the window may still be
+# on (a festival, an exhibition): the listing looks this far back for those.
+LONGEST_EVENT = timedelta(days=62)
+SPANS = timedelta(hours=12)
 
 
 def _event(row: EventRow) -> ev.Event:
@@ -59,6 +60,10 @@ def _occurrence(row: EventOccurrenceRow, event: ev.Event, going: int = 0,
                          waiting)
 
 
+def _spans(dated: ev.Dated) -> bool:
+    return dated.all_day or dated.end - dated.start > SPANS
+
+
 def _rsvp(row: EventRsvpRow) -> ev.Rsvp:
     return ev.Rsvp(row.id, row.occurrence_id, row.person_id, ev.RsvpState(row.state),
                    _utc(row.created_at) or row.created_at, _utc(row.reminder_at),
@@ -69,7 +74,7 @@ def _rsvp(row: EventRsvpRow) -> ev.Rsvp:
 def _feed(row: EventFeedRow) -> ev.FeedState:
     return ev.FeedState(row.municipality, row.feed, _utc(row.read_at), _utc(row.ok_at),
                         _utc(row.failing_since), row.error, _utc(row.reported_at), row.events,
-                        row.skipped)
+                        row.skipped, row.digest)
 
 
 _GOING = func.sum(case((EventRsvpRow.state == ev.RsvpState.GOING.value, 1), else_=0))
@@ -135,7 +140,7 @@ class SqlEvents:
                     new.append({"event_id": row.id, "key": dated.key,
                                 "municipality": municipality, "category": row.category,
                                 "starts_at": dated.start, "ends_at": dated.end,
-                                "all_day": dated.all_day})
+                                "all_day": dated.all_day, "spans": _spans(dated)})
                 elif (_utc(found.starts_at), _utc(found.ends_at), found.all_day,
                       found.gone_at) != (dated.start, dated.end, dated.all_day, None):
                     # Moved, or back in the source; a cancellation by people stays.
@@ -144,7 +149,7 @@ class SqlEvents:
                         moved.append(found.id)
                     found.starts_at, found.ends_at, found.all_day = dated.start, dated.end, \
                         dated.all_day
-                    found.gone_at = None
+                    found.spans, found.gone_at = _spans(dated), None
         if new:
             # A date already stored before `start` (a series seen earlier) is left alone.
             stored = {(o.event_id, o.key) for o in (await self._s.scalars(
@@ -172,7 +177,7 @@ class SqlEvents:
         self._s.add_all(EventOccurrenceRow(
             event_id=row.id, key=d.key, municipality=event.municipality,
             category=event.category.value, starts_at=d.start, ends_at=d.end,
-            all_day=d.all_day) for d in dates)
+            all_day=d.all_day, spans=_spans(d)) for d in dates)
         await self._s.flush()
         return row.id
 
@@ -180,23 +185,32 @@ class SqlEvents:
 
     async def listing(self, municipality: str, start: datetime, end: datetime,
                       category: ev.Category | None, offset: int,
-                      limit: int) -> tuple[list[ev.Occurrence], int]:
-        """The dates not cancelled that are on between start and end, soonest first, one
-        page of them and how many there are."""
+                      limit: int) -> tuple[list[ev.Occurrence], bool]:
+        """The dates not cancelled that are on between start and end, soonest first: one
+        page of them, and whether there are more. A long one (all day, or more than half a
+        day) that began before `start` and has not ended comes first."""
         where = [EventOccurrenceRow.municipality == municipality,
-                 EventOccurrenceRow.starts_at >= start - LONGEST_EVENT,
-                 EventOccurrenceRow.starts_at < end, EventOccurrenceRow.ends_at > start,
                  EventOccurrenceRow.cancelled_at.is_(None), EventOccurrenceRow.gone_at.is_(None)]
         if category is not None:
             where.append(EventOccurrenceRow.category == category.value)
-        total = int(await self._s.scalar(
-            select(func.count()).select_from(EventOccurrenceRow).where(*where)) or 0)
-        found = (await self._s.execute(
+        running = (await self._s.execute(
             select(EventOccurrenceRow, EventRow)
-            .join(EventRow, EventRow.id == EventOccurrenceRow.event_id).where(*where)
+            .join(EventRow, EventRow.id == EventOccurrenceRow.event_id)
+            .where(*where, EventOccurrenceRow.spans.is_(True),
+                   EventOccurrenceRow.starts_at >= start - LONGEST_EVENT,
+                   EventOccurrenceRow.starts_at < start, EventOccurrenceRow.ends_at > start)
             .order_by(EventOccurrenceRow.starts_at, EventOccurrenceRow.id)
-            .offset(offset).limit(limit))).all()
-        return [_occurrence(occ, _event(row)) for occ, row in found], total
+            .limit(offset + limit + 1))).all()
+        skip = max(0, offset - len(running))
+        found = [*running[offset:offset + limit + 1], *(await self._s.execute(
+            select(EventOccurrenceRow, EventRow)
+            .join(EventRow, EventRow.id == EventOccurrenceRow.event_id)
+            .where(*where, EventOccurrenceRow.starts_at >= start,
+                   EventOccurrenceRow.starts_at < end)
+            .order_by(EventOccurrenceRow.starts_at, EventOccurrenceRow.id)
+            .offset(skip).limit(limit + 1))).all()][:limit + 1]
+        return [_occurrence(occ, _event(row)) for occ, row in found[:limit]], \
+            len(found) > limit
 
     async def occurrence(self, occurrence_id: int, *, lock: bool = False
                          ) -> ev.Occurrence | None:
@@ -249,6 +263,15 @@ class SqlEvents:
     async def get_rsvp(self, rsvp_id: int) -> ev.Rsvp | None:
         row = await self._s.get(EventRsvpRow, rsvp_id)
         return _rsvp(row) if row else None
+
+    async def going_among(self, person_id: int, occurrence_ids: Sequence[int]) -> set[int]:
+        """Which of these dates the person said they will go to (a list's ✅)."""
+        if not occurrence_ids:
+            return set()
+        return set((await self._s.scalars(select(EventRsvpRow.occurrence_id).where(
+            EventRsvpRow.person_id == person_id,
+            EventRsvpRow.occurrence_id.in_(list(occurrence_ids)),
+            EventRsvpRow.state == ev.RsvpState.GOING.value))).all())
 
     async def of_person(self, person_id: int) -> list[tuple[ev.Rsvp, ev.Occurrence]]:
         found = (await self._s.execute(
@@ -346,6 +369,18 @@ class SqlEvents:
             return []
         return await self.told_of(occurrence_id)
 
+    async def told_of_many(self, occurrence_ids: Sequence[int]) -> dict[int, list[ev.Rsvp]]:
+        """Who goes or waits, for many dates at once (a refresh's gone and moved ones)."""
+        found: dict[int, list[ev.Rsvp]] = {}
+        ids = list(occurrence_ids)
+        for chunk in range(0, len(ids), 500):
+            for row in (await self._s.scalars(select(EventRsvpRow).where(
+                    EventRsvpRow.occurrence_id.in_(ids[chunk:chunk + 500]),
+                    EventRsvpRow.state != ev.RsvpState.CANCELLED.value)
+                    .order_by(EventRsvpRow.id))).all():
+                found.setdefault(row.occurrence_id, []).append(_rsvp(row))
+        return found
+
     async def told_of(self, occurrence_id: int) -> list[ev.Rsvp]:
         """Who goes or waits for a date (to tell them it will not happen)."""
         return [_rsvp(r) for r in (await self._s.scalars(select(EventRsvpRow).where(
@@ -380,7 +415,8 @@ class SqlEvents:
         return _feed(row) if row else None
 
     async def feed_read(self, municipality: str, feed: str, now: datetime, *,
-                        error: str | None, events: int = 0, skipped: int = 0) -> None:
+                        error: str | None, events: int = 0, skipped: int = 0,
+                        digest: str | None = None) -> None:
         """Note a read: good (error None) clears the failure; a failure keeps the first
         moment it failed and the last good figures."""
         row = await self._s.get(EventFeedRow, (municipality, feed))
@@ -390,7 +426,7 @@ class SqlEvents:
         row.read_at = now
         if error is None:
             row.ok_at, row.failing_since, row.error, row.reported_at = now, None, None, None
-            row.events, row.skipped = events, skipped
+            row.events, row.skipped, row.digest = events, skipped, digest
         else:
             row.failing_since = row.failing_since or now
             row.error = error[:300]

@@ -388,6 +388,8 @@ class EventOccurrenceRow(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     all_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # All day or longer than half a day: may still be on after it started (the listing).
+    spans: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # by people
     # No longer in its file or feed (back when it reappears; a cancellation stays).
     gone_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -395,6 +397,8 @@ class EventOccurrenceRow(Base):
     __table_args__ = (UniqueConstraint("event_id", "key"),
                       Index("ix_event_occurrences_municipality_starts_at", "municipality",
                             "starts_at"),
+                      Index("ix_event_occurrences_municipality_spans_starts_at",
+                            "municipality", "spans", "starts_at"),
                       Index("ix_event_occurrences_event_id_starts_at", "event_id",
                             "starts_at"))
 
@@ -439,6 +443,9 @@ class EventFeedRow(Base):
     reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     events: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The last good read's bytes (sha256): the same feed again on the same day is not
+    # stored again (SQLite's one writer lock is not held for nothing).
+    digest: Mapped[str | None] = mapped_column(String(64))
 
 
 class EventSubscriptionRow(Base):

@@ -69,8 +69,14 @@ async def sync(db: Database, items: Sequence[tuple[ev.Event, Sequence[ev.Dated]]
 async def listing(db: Database, municipality: str = "delft", start: datetime = NOW,
                   end: datetime = WEEK.end, category: ev.Category | None = None,
                   offset: int = 0, limit: int = 50) -> tuple[list[ev.Occurrence], int]:
+    """A page, and how many there are in all (counted by reading every page)."""
     async with db.uow() as uow:
-        return await uow.events.listing(municipality, start, end, category, offset, limit)
+        found, more = await uow.events.listing(municipality, start, end, category, offset,
+                                               limit)
+        everything, _more = await uow.events.listing(municipality, start, end, category, 0,
+                                                     10_000)
+        assert more == (offset + len(found) < len(everything))
+        return found, len(everything)
 
 
 async def ids_by_key(db: Database, municipality: str = "delft", start: datetime = NOW,

@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("all_day", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("spans", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("gone_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["event_id"], ["events.id"], ondelete="CASCADE",
@@ -64,6 +65,8 @@ def upgrade() -> None:
                     ["municipality", "starts_at"])
     op.create_index("ix_event_occurrences_event_id_starts_at", "event_occurrences",
                     ["event_id", "starts_at"])
+    op.create_index("ix_event_occurrences_municipality_spans_starts_at", "event_occurrences",
+                    ["municipality", "spans", "starts_at"])
     op.create_table(
         "event_rsvps",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -99,6 +102,7 @@ def upgrade() -> None:
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("events", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("skipped", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("digest", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("municipality", "feed", name=op.f("pk_event_feeds")),
     )
     op.create_table(
