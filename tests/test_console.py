@@ -35,7 +35,7 @@ def test_console_onboarding_in_arabic(tmp_path: Path) -> None:
     assert ar("Do you agree to this?") in out
     assert ar("In which municipality do you live?") in out
     assert "[1] Leiden" in out
-    assert f"[4] {ar('⚙️ Settings')}" in out
+    assert f"[6] {ar('⚙️ Settings')}" in out
     assert "\u2068" not in out  # bidi controls are for Telegram, not the terminal
 
 

@@ -20,8 +20,9 @@ Format: "<scope>:<name>[:<value>]". Scopes:
   v  a sleutelpersoon's version of one            v:write:<id>-<lang>, v:ok:<id>-<lang>
   e  local events (bot.services.events)           e:wk:<week><kind><page>, e:o:<date>, ...
   g  the directory of organisations               g:all, g:cat:<category>
-  a  a coordinator's events: /newevent, cancel     a:new:<municipality>, a:kind:<n>, ...,
-                                                 a:ask:<event>-<lang>, a:cancel:<date>
+  a  a coordinator's events: /newevent, change,   a:new:<municipality>, a:kind:<n>, ...,
+     cancel                                      a:ask:<event>-<lang>, a:edit:<date>,
+                                                 a:ed:<date>-<what>, a:cancel:<date>
   y  a sleutelpersoon's text of an event          y:write:<event>-<lang>, y:ok:<event>-<lang>
 Scopes p, r, c, n, x, v, a and y belong to an audience (bot.services.desk): their services check
 the role.

@@ -11,7 +11,7 @@ handed to the service of its audience in one unit of work.
                                           CheckinOverview: /checkins, reach out ("n")
                                           BroadcastCompose: /broadcast ("x")
                                           EventOverview: /attendance, cancel a date ("a")
-                                          EventCompose: /newevent ("a")
+                                          EventCompose: /newevent, EventEdit ("a")
   sleutelpersonen, asked by a coordinator EventVersions: an event's text ("y")
   sleutelpersonen, asked by a coordinator BroadcastVersions: a broadcast's version ("v")
 
@@ -42,6 +42,7 @@ from bot.services import (
     checkin_overview,
     dates,
     event_compose,
+    event_edit,
     event_overview,
     event_versions,
     handoff,
@@ -57,6 +58,7 @@ from bot.services.checkin_overview import CheckinOverview
 from bot.services.coordinators import CoordinatorService
 from bot.services.end_month import EndMonth
 from bot.services.event_compose import EventCompose
+from bot.services.event_edit import EventEdit
 from bot.services.event_overview import EventOverview
 from bot.services.event_versions import EventVersions
 from bot.services.handoff_routing import HELPER_SCOPE
@@ -134,6 +136,7 @@ class Desk:
         self.compose = BroadcastCompose(knowledge, self.broadcasts, self.versions, paid=paid)
         self.events = EventOverview(knowledge, chat.event_notices, zone)
         self.event_compose = EventCompose(knowledge, zone)
+        self.event_edit = EventEdit(knowledge, chat.event_notices, zone)
         self.event_versions = EventVersions(knowledge, self.turns.catalogs,
                                             self.versions.writers)
 
@@ -226,7 +229,7 @@ class Desk:
     async def on_text(self, turn: Turn, text: str) -> Outcome:
         match self._open_flow(turn):
             case (broadcast_summary.FLOW | broadcast_versions.FLOW | event_compose.FLOW
-                  | event_versions.FLOW):
+                  | event_versions.FLOW | event_edit.FLOW):
                 return await self.on_posted(turn, Posted(0, text))
             case invitations.FLOW:
                 return await self.invitations.on_text(turn, text)
@@ -246,6 +249,8 @@ class Desk:
             return await self.event_compose.on_posted(turn, posted)
         if flow == event_versions.FLOW:
             return await self.event_versions.on_posted(turn, posted)
+        if flow == event_edit.FLOW:
+            return await self.event_edit.on_posted(turn, posted)
         if flow == handoff.FLOW:
             mine = await turn.uow.handoffs.open_of(turn.person.id)
             return await self.chat.person.on_posted(turn, posted, mine)
@@ -270,6 +275,15 @@ class Desk:
         action = actions.parse(data)
         if action is not None and action.name == "ask":
             return await self.event_versions.ask(turn, action.value)
+        if action is not None and action.name in ("edit", "ed"):
+            if not await staff.where(turn, Role.COORDINATOR):
+                return await staff.refuse(turn, audit.Act.EVENT_CREATE, audit.Reason.NO_ROLE,
+                                          staff.no_role(turn, Role.COORDINATOR),
+                                          target=data[:64])
+            edited = await self.event_edit.on_button(turn, action.name, action.value)
+            return edited or await staff.refuse(
+                turn, audit.Act.EVENT_CREATE, audit.Reason.FORGED,
+                turn.gettext("I do not recognise this button."), target=data[:64])
         if action is not None and action.name not in ("cancel", "sure"):
             if not await staff.where(turn, Role.COORDINATOR):
                 return await staff.refuse(turn, audit.Act.EVENT_CREATE, audit.Reason.NO_ROLE,

@@ -230,6 +230,9 @@ class Events:
         if organiser and self._knowledge.organisation(organiser):
             keyboard.append((button(_("🏢 About the organiser"), "k", organiser),))
         if open_ and await self.coordinates(turn, occurrence.event.municipality):
+            if occurrence.event.source is ev.Source.BOT:
+                keyboard.append((button(_("✏️ Change (coordinator)"), ADMIN_SCOPE, "edit",
+                                        str(occurrence.id)),))
             keyboard.append((button(_("🛑 Cancel this date (coordinator)"), ADMIN_SCOPE,
                                     "cancel", str(occurrence.id)),))
         keyboard.append((button(_("📅 All events"), SCOPE, "wk", "0a0"),

@@ -171,6 +171,28 @@ class SqlEvents(SqlEventPeople):
         row = await self._s.get(EventRow, event_id)
         return er.event_of(row) if row else None
 
+    async def update(self, event: ev.Event, now: datetime) -> None:
+        """A coordinator's change to their event (its texts, venue, places)."""
+        row = await self._s.get(EventRow, event.id, with_for_update=True)
+        if row is None:
+            return
+        for key, value in er.columns_of(event, now).items():
+            setattr(row, key, value)
+        await self._s.flush()
+
+    async def dates_of(self, event_id: int, now: datetime) -> list[int]:
+        """The dates of an event still to come (ids, soonest first)."""
+        return list((await self._s.scalars(select(EventOccurrenceRow.id).where(
+            EventOccurrenceRow.event_id == event_id, EventOccurrenceRow.starts_at > now)
+            .order_by(EventOccurrenceRow.starts_at))).all())
+
+    async def move(self, occurrence_id: int, start: datetime, end: datetime) -> None:
+        """One date at another time; it keeps its key, and so who goes."""
+        await self._s.execute(update(EventOccurrenceRow).where(
+            EventOccurrenceRow.id == occurrence_id).values(
+            starts_at=start, ends_at=end,
+            spans=er.spans(ev.Dated("", start, end))))
+
     async def put_text(self, event_id: int, language: str, texts: ev.Texts,
                        now: datetime) -> bool:
         """A language's text written (and approved) by a person: no longer a draft."""

@@ -332,6 +332,18 @@ async def test_a_coordinator_creates_an_event_in_dutch_that_a_newcomer_reads_in_
     [card] = await amal.press(button_for(listing, "عشاء مشترك في الحي"))
     assert "نطبخ ونأكل معاً" in seen(card) and "✎" not in seen(card)
     assert "Buurthuis De Pijl" in seen(card)
+    await amal.press(button_for(card, tr("ar", "✋ I'll go")), replies=2)
+
+    # The coordinator moves that evening an hour later: Amal is told the new time.
+    date_id = button_for(card, tr("ar", "📅 Add to my calendar")).removeprefix("e:ics:")
+    await coordinator.say("/events")
+    [mine] = await coordinator.press(f"e:o:{date_id}")
+    [what] = await coordinator.press(button_for(mine, tr("nl", "✏️ Change (coordinator)")))
+    await coordinator.press(f"a:ed:{date_id}-time", on=what)
+    [changed] = await coordinator.say("19:00-21:00")
+    assert tr("nl", "Changed. Newcomers see it at once.") in seen(changed)
+    [moved] = await heard(amal)
+    assert "19:00" in seen(moved) and "عشاء مشترك في الحي" in seen(moved)
 
 
 async def test_forged_and_foreign_event_buttons_are_refused(

@@ -123,8 +123,8 @@ async def test_staff_find_their_commands_in_telegrams_menu(api: FakeBotAPI,
     commands = api.commands_for(scope=scope)
     assert commands is not None
     names = [c["command"] for c in commands]
-    assert names[:7] == ["queue", "invite", "roles", "checkins", "broadcast", "report",
-                         "audit"]
+    assert names[:9] == ["queue", "invite", "roles", "checkins", "broadcast", "attendance",
+                         "newevent", "report", "audit"]
     assert "whoami" in names and "person" in names and "conversations" not in names
     queue = next(c["description"] for c in commands if c["command"] == "queue")
     assert queue == tr("ar", "Questions waiting for a person")

@@ -34,8 +34,8 @@ async def onboard(person: Person, lang: str) -> None:
     [month] = await person.press(next_year)
     assert len(data(month)) == 13  # next year has all twelve months, and "I don't know"
     [menu] = await person.press("o:month:6")
-    assert data(menu) == ["m:topics", "m:emergency", "m:person", "m:settings", "m:privacy",
-                         "m:help"]
+    assert data(menu) == ["m:topics", "m:emergency", "m:person", "m:events",
+        "m:directory", "m:settings", "m:privacy", "m:help"]
     assert tr(lang, "⚙️ Settings") in labels(menu)
 
 

@@ -51,8 +51,8 @@ async def test_a_stale_button_gets_a_polite_answer(api: FakeBotAPI, bot: Running
     await quick_onboard(person, "nl")
     notice, menu = await person.press("o:lang:ar", replies=2, on=picker)
     assert seen(notice) == tr("nl", "This button is from an older message.")
-    assert data(menu) == ["m:topics", "m:emergency", "m:person", "m:settings", "m:privacy",
-                         "m:help"]
+    assert data(menu) == ["m:topics", "m:emergency", "m:person", "m:events",
+        "m:directory", "m:settings", "m:privacy", "m:help"]
     # Acknowledged before the turn, so the spinner stops at once; the notice is a message.
     assert len(api.callback_answers) == 5 and "text" not in list(api.callback_answers.values())[-1]
     assert bot.rows("SELECT language FROM people") == [("nl",)]

@@ -54,8 +54,8 @@ async def test_start_shows_the_picker_with_the_telegram_language_preselected(
 async def test_full_onboarding_stores_the_answers_and_ends_on_the_menu(
         chat: ChatService, store: MemoryStore) -> None:
     final = await onboard(chat)
-    assert data_of(final) == ["m:topics", "m:emergency", "m:person", "m:settings", "m:privacy",
-                              "m:help"]
+    assert data_of(final) == ["m:topics", "m:emergency", "m:person", "m:events",
+        "m:directory", "m:settings", "m:privacy", "m:help"]
     [person] = store.state.people.values()
     assert person.language == "en" and person.municipality == "leiden"
     assert person.begeleiding == Begeleiding.RUNNING
