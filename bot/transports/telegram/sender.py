@@ -59,6 +59,7 @@ MAX_BACKOFF = 8.0
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
 RETIRE_PATIENCE = 60.0  # seconds to wait for spare capacity; then the chat's waiting ones stay
 RETIRE_BACKLOG = 20  # keyboards of one chat waiting to be retired; older ones stay
+RETIRED_REMEMBERED = 2000  # (chat, message) pairs whose keyboard is known to be gone
 
 
 Booking = Callable[[int, float], Awaitable[float | None]]
@@ -98,6 +99,9 @@ class Sender:
         self._background_turn = asyncio.Lock()
         self._to_retire: dict[int, dict[int, None]] = {}  # chat -> message ids, in order
         self._retiring: dict[int, asyncio.Task[None]] = {}  # chat -> its one background task
+        # Keyboards already removed: a second press on the same message (before Telegram
+        # showed the first edit) must not edit it again ("message is not modified").
+        self._retired: dict[tuple[int, int], None] = {}
 
     async def send(self, chat_id: int, reply: Reply, *, max_wait: float = TURN_WAIT,
                    background: bool = False, paid: bool = False) -> SendResult:
@@ -193,6 +197,8 @@ class Sender:
         that retiring them never delays a message to this chat (or to anyone). Never
         waits: the edits run in one background task per chat, newest first (the one just
         above the current question is the likeliest to be pressed by mistake)."""
+        if (chat_id, message_id) in self._retired:
+            return
         waiting = self._to_retire.setdefault(chat_id, {})
         waiting[message_id] = None
         while len(waiting) > RETIRE_BACKLOG:
@@ -215,6 +221,7 @@ class Sender:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._retiring.clear()
         self._to_retire.clear()
+        self._retired.clear()
 
     async def _retire_waiting(self, chat_id: int) -> None:
         try:
@@ -225,6 +232,10 @@ class Sender:
                     message_id=message_id, reply_markup=None),
                     RETIRE_PATIENCE, book=self._book_spare)
                 waiting.pop(message_id, None)
+                if result.sent:
+                    self._retired[(chat_id, message_id)] = None
+                    while len(self._retired) > RETIRED_REMEMBERED:
+                        del self._retired[next(iter(self._retired))]
                 if result.final:  # blocked, or no spare capacity for too long: they stay
                     log.info("%s keyboards of a chat stay: %s", len(waiting), result.status)
                     break
