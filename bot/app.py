@@ -64,6 +64,11 @@ class App:
         finally:
             planning.cancel()
             reading.cancel()
+            # Awaited, so a unit of work they had open is closed before the database is:
+            # an aiosqlite connection left open keeps its thread, and the process, alive.
+            for started in (planning, reading):
+                with suppress(asyncio.CancelledError):
+                    await started
             self.event_sources.close()
             scheduler.shutdown(wait=False)
             stop_listening()
