@@ -164,16 +164,25 @@ class EventSources:
                    else ev.Source.DEMO.value)
             if self._next.get(key, now) > now:
                 continue
-            done = await self._sync_entries(uow_factory, municipality, entries[0], entries[1],
-                                            now)
             self._next[key] = now + FILES_EVERY
-            total = _add(total, done)
+            try:
+                total = _add(total, await self._sync_entries(
+                    uow_factory, municipality, entries[0], entries[1], now))
+            except Exception:  # the others still go; this one is tried at the next tick
+                log.exception("events: the events of %s (%s) could not be stored",
+                              municipality, key[1])
+                self._next.pop(key, None)
         for municipality, feed in self._feeds():
             key = (municipality, f"feed:{feed.id}")
             if self._next.get(key, now) > now:
                 continue
             self._next[key] = now + self._feed_every
-            total = _add(total, await self.refresh_feed(uow_factory, municipality, feed, now))
+            try:
+                total = _add(total, await self.refresh_feed(uow_factory, municipality, feed,
+                                                            now))
+            except Exception:  # e.g. the database went away a moment: the next read tries
+                log.exception("events: feed %s of %s could not be stored", feed.id,
+                              municipality)
         return total
 
     def due_now(self) -> None:
@@ -268,7 +277,17 @@ class EventSources:
 
     async def _read(self, content: bytes, now: datetime) -> FeedRead:
         """Parse and expand: a big feed in a process of its own, so the conversations keep
-        the interpreter (a thread would share its lock and its garbage collection)."""
+        the interpreter (a thread would share its lock and its garbage collection). What
+        the libraries cannot read, whatever they raise, is a broken feed."""
+        try:
+            return await self._expand(content, now)
+        except FeedError:
+            raise
+        except Exception as exc:
+            raise FeedError(feeds.CANNOT_EXPAND, f"{type(exc).__name__}: {exc}"[:200]) \
+                from exc
+
+    async def _expand(self, content: bytes, now: datetime) -> FeedRead:
         if len(content) < IN_PROCESS_BYTES:
             return await asyncio.to_thread(read, content, now, now + WINDOW, self._zone)
         if self._pool is None:

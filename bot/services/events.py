@@ -1,18 +1,20 @@
 """Local events for newcomers (issue 11): `/events` and the menu entry.
 
 - The list: this week or next, all or one kind, five a page, soonest first; each button
-  opens a card.
+  opens a card. By kind, "Tell me every Monday" subscribes to the Monday digest
+  (bot.services.event_digest).
 - The card: what, when, where, who it is for, what to expect and bring, how many places;
   "I'll go" (or the waiting list when full), "Add to my calendar" (an .ics file), the map
-  pin, and the organiser in the directory. A coordinator of the municipality also gets
-  "Cancel this date" (bot.services.event_overview).
+  pin, "Ask someone to go with me" (a question to a person, kind accompany), and the
+  organiser in the directory. A coordinator of the municipality also gets "Change" (their
+  own events, bot.services.event_edit) and "Cancel this date" (bot.services.event_overview).
 - Saying "I'll go" plans the reminder the evening before and the follow-up the morning
   after (bot.services.event_notices); "I cannot come" frees the place for the first on the
   waiting list, who is told.
 
 Buttons (scope "e"): e:wk:<week><kind><page> (week 0 or 1, kind a digit of KINDS or "a"
 for all), e:kinds:<week>, e:o:<date>, e:go:<date>, e:no:<date>, e:ics:<date>,
-e:map:<date>, e:fb:<rsvp>-<1 or 0>.
+e:map:<date>, e:with:<date>, e:fb:<rsvp>-<1 or 0>, e:sub:<kind>, e:unsub:<kind or a>.
 """
 
 from __future__ import annotations
