@@ -151,10 +151,14 @@ class Sender:
         """Replace the text (and buttons) of a message the bot sent, e.g. a request to take a
         question that someone else took. A message that is gone is not an error."""
         text = split_message(reply.text)[0]
-        return await self._html_or_plain(chat_id, text, lambda text, **mode: (
+        result = await self._html_or_plain(chat_id, text, lambda text, **mode: (
             self._bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id,
                                         reply_markup=markup(reply.keyboard), **mode)),
-                                         max_wait)
+                                           max_wait)
+        if result.sent and not reply.keyboard:  # its buttons are gone: nothing to retire
+            self._remember_retired(chat_id, message_id)
+            self._to_retire.get(chat_id, {}).pop(message_id, None)
+        return result
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int, *,
                    reply_to: int | None = None, max_wait: float = TURN_WAIT,
@@ -233,9 +237,7 @@ class Sender:
                     RETIRE_PATIENCE, book=self._book_spare)
                 waiting.pop(message_id, None)
                 if result.sent:
-                    self._retired[(chat_id, message_id)] = None
-                    while len(self._retired) > RETIRED_REMEMBERED:
-                        del self._retired[next(iter(self._retired))]
+                    self._remember_retired(chat_id, message_id)
                 if result.final:  # blocked, or no spare capacity for too long: they stay
                     log.info("%s keyboards of a chat stay: %s", len(waiting), result.status)
                     break
@@ -245,6 +247,11 @@ class Sender:
             self._to_retire.pop(chat_id, None)
             if self._retiring.get(chat_id) is asyncio.current_task():
                 del self._retiring[chat_id]
+
+    def _remember_retired(self, chat_id: int, message_id: int) -> None:
+        self._retired[(chat_id, message_id)] = None
+        while len(self._retired) > RETIRED_REMEMBERED:
+            del self._retired[next(iter(self._retired))]
 
     def _booking(self, background: bool, paid: bool) -> Booking | None:
         if not background:
