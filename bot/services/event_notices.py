@@ -80,8 +80,7 @@ class EventNotices:
         _ = reader.gettext
         text = "\n".join([
             _("⏰ <b>Reminder:</b> you said you would go to this."),
-            "", f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
-            "🗓 " + cards.when(reader, occurrence, self._zone),
+            "", *self._heading(reader, occurrence),
             *(["📍 " + reader.fill("{w}", w=", ".join(
                 x for x in (occurrence.event.venue.name, occurrence.event.venue.address) if x))]
               if occurrence.event.venue else []),
@@ -127,8 +126,7 @@ class EventNotices:
         _ = reader.gettext
         text = "\n".join([
             _("🎉 A place became available: you can go!"),
-            f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
-            "🗓 " + cards.when(reader, occurrence, self._zone),
+            *self._heading(reader, occurrence),
             "", _("Can you not come? Tap the button, so the next person can go.")])
         keyboard: Keyboard = ((button(_("🗓 Show the event"), SCOPE, "o", str(occurrence.id)),),
                               (button(_("❌ I cannot come"), SCOPE, "no",
@@ -147,8 +145,7 @@ class EventNotices:
             _ = reader.gettext
             text = "\n".join([
                 _("🕒 <b>New time</b> for an event you said you would go to:"),
-                f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
-                "🗓 " + cards.when(reader, occurrence, self._zone)])
+                *self._heading(reader, occurrence)])
             keyboard: Keyboard = (
                 (button(_("📅 Add to my calendar"), SCOPE, "ics", str(occurrence.id)),),
                 (button(_("❌ I cannot come"), SCOPE, "no", str(occurrence.id)),))
@@ -171,13 +168,17 @@ class EventNotices:
                      "sure.") if removed else _("The organisers cancelled it.")
             text = "\n".join([
                 _("❌ <b>Cancelled:</b> an event you said you would go to."),
-                "", f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
-                "🗓 " + cards.when(reader, occurrence, self._zone), "", said])
+                "", *self._heading(reader, occurrence), "", said])
             keyboard: Keyboard = ((button(_("📅 Other events"), SCOPE, "wk", "0a0"),),)
             await self._write(uow, rsvp.person_id, reader, text, keyboard,
                               f"ev:off:{occurrence.id}:{rsvp.person_id}", now,
                               not_after=occurrence.end, kind=outbox.Kind.NOTIFICATION)
         return len(rsvps)
+
+    def _heading(self, reader: Reader, occurrence: ev.Occurrence) -> list[str]:
+        """The event's title and its date, as every notice names them."""
+        return [f"<b>{reader.fill('{t}', t=cards.title(reader, occurrence.event))}</b>",
+                "🗓 " + cards.when(reader, occurrence, self._zone)]
 
     async def _write(self, uow: UnitOfWork, person_id: int, reader: Reader, text: str,
                      keyboard: Keyboard, key: str, now: datetime, *, not_after: datetime,
