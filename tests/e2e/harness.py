@@ -62,6 +62,18 @@ class RunningBot:
         await asyncio.wait_for(self._task, 15)
         self._task = None
 
+    async def settled(self) -> None:
+        """Until no outbox row is being sent. Call before moving a test's clock: a row
+        claimed before a jump of days looks like one whose sender died (its lease has
+        passed) and would be sent a second time."""
+        for _ in range(400):
+            [(sending,)] = self.rows("SELECT count(*) FROM outbox WHERE status = 'pending'"
+                                     " AND claimed_until IS NOT NULL")
+            if not sending:
+                return
+            await asyncio.sleep(0.025)
+        raise AssertionError("outbox rows still being sent after 10 s")
+
     def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with sqlite3.connect(self.data_dir / "wegwijs.db") as db:
             return db.execute(sql, params).fetchall()

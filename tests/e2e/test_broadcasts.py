@@ -155,6 +155,7 @@ async def test_quiet_hours_hold_it_a_cancel_stops_it_and_nobody_else_may(
     elsewhere = await appoint(api, bot, 950, "delft")
     noor = await invite(coordinator, "leiden", 901, "ar", "Noor")
     reader = await newcomer_of(api, 101, "en")
+    await bot.settled()
     clock.move_to(local(2027, 2, 3, 22))
 
     [start] = await coordinator.say("/broadcast")
@@ -189,6 +190,7 @@ async def test_quiet_hours_hold_it_a_cancel_stops_it_and_nobody_else_may(
     assert f"x:cancel:{number}" in data(listing)
     [cancelled] = await coordinator.press(f"x:cancel:{number}")
     assert f"#{number}" in seen(cancelled)
+    await bot.settled()
     clock.move_to(local(2027, 2, 4, 9))
     await bot.runner.app.catch_up()
     await asyncio.sleep(0.3)

@@ -36,6 +36,7 @@ def clock() -> MovableClock:
 
 async def at(bot: RunningBot, clock: MovableClock, when: datetime) -> None:
     """Time passes: the ticks run, and what they wrote is delivered."""
+    await bot.settled()
     clock.move_to(when)
     assert bot.runner is not None and bot.runner.app is not None
     await bot.runner.app.catch_up()

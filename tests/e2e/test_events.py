@@ -235,6 +235,7 @@ async def test_a_newcomer_in_arabic_goes_to_the_language_cafe(
     assert tr("ar", "The organisers cancelled it.") in seen(cancelled)
 
     # Tuesday 18:00: the reminders; John cannot come, so Selam moves up.
+    await bot.settled()
     clock.move_to(local(2027, 3, 23, 18, 1))
     await bot.ticks()
     [reminder] = await heard(amal)
@@ -248,6 +249,7 @@ async def test_a_newcomer_in_arabic_goes_to_the_language_cafe(
     assert tr("ti", "🎉 A place became available: you can go!") in seen(moved_up)
 
     # Thursday 11:00: how was it?
+    await bot.settled()
     clock.move_to(local(2027, 3, 25, 11, 1))
     await bot.ticks()
     [follow_up] = await heard(amal)
@@ -277,6 +279,7 @@ async def test_a_newcomer_in_arabic_goes_to_the_language_cafe(
     _done, _cafes = await amal.press(button_for(cafes, tr("ar", "🔔 Tell me every Monday")),
                                     replies=2)
     assert bot.rows("SELECT category FROM event_subscriptions") == [("language_cafe",)]
+    await bot.settled()
     clock.move_to(local(2027, 3, 29, 9, 31))
     await bot.ticks()
     [digest] = await heard(amal)
@@ -325,6 +328,8 @@ async def test_a_coordinator_creates_an_event_in_dutch_that_a_newcomer_reads_in_
     await noor.press(f"y:ok:{event_id}-ar")
     [told] = await heard(coordinator)
     assert "Noor" in seen(told)
+
+    await bot.settled()
 
     clock.move_to(local(2027, 3, 29, 10))
     amal = await newcomer(api, 7101, "ar")
