@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: run test lint i18n install clean
+.PHONY: run test test-translate lint i18n install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/wegwijs content check
 	$(BIN)/pytest
+
+## The machine translation tests, with the [translate] extra (Argos Translate, CTranslate2):
+## the tests build tiny models themselves; nothing is downloaded but the packages.
+test-translate: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,translate]"
+	$(BIN)/pytest -m translate
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench

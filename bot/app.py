@@ -22,9 +22,11 @@ from bot.services.event_sources import EventSources
 from bot.services.outbox import Drainer, OutboxTransport
 from bot.services.ports import Clock
 from bot.services.reachability import Reachability
+from bot.services.relay_translation import RelayTranslation
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.unit_of_work import SqlUnitOfWorkFactory
+from bot.translation.service import MachineTranslator
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +43,18 @@ class App:
     desk: Desk  # where every update enters (bot.services.desk)
     clock: Clock  # what every part reads as now (a console can move it: --clock)
     event_sources: EventSources
+    translation: MachineTranslator | None = None  # installed models (wegwijs translate)
 
     @asynccontextmanager
     async def background(self, transport: OutboxTransport) -> AsyncIterator[Drainer]:
         """What runs beside the conversations, for every transport: the outbox drainer
         (delivering through `transport`) and the scheduler's ticks."""
         settings = self.settings
+        relayed = RelayTranslation(self.translation, self.catalogs) \
+            if self.translation is not None else None
         drainer = Drainer(self.uow, transport, self.clock, settings.zone, settings.quiet,
-                          idle_seconds=settings.tick_seconds)
+                          idle_seconds=settings.tick_seconds,
+                          prepare=relayed.prepare if relayed is not None else None)
         stop_listening = self.uow.on_outbox_commit(drainer.wake)
         task = asyncio.create_task(drainer.run(), name="outbox-drainer")
         scheduler = start_scheduler(self.uow, settings, drainer, self.chat.router,
@@ -70,6 +76,8 @@ class App:
                 with suppress(asyncio.CancelledError):
                     await started
             self.event_sources.close()
+            if self.translation is not None:
+                self.translation.close()
             scheduler.shutdown(wait=False)
             stop_listening()
             task.cancel()
@@ -116,8 +124,10 @@ async def build_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterator
         await database.migrate()
         uow = database.uow
         search = SearchIndex.build(flows, knowledge, catalogs)
+        machine = MachineTranslator.installed(settings.translation_dir, uow, clock)
+        translation = machine if machine.any() else None  # no models: as before
         chat = ChatService(uow, catalogs, knowledge, flows, search, clock, settings.zone,
-                           settings.routing)
+                           settings.routing, translation)
         runner = Broadcasts(knowledge, catalogs, settings.zone, settings.quiet,
                             send_rate(settings.send_rate, settings.paid_broadcast))
         demo = load_demo_events(settings.knowledge_dir) if settings.demo_events else None
@@ -125,6 +135,7 @@ async def build_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterator
                                settings.knowledge_dir, demo=demo,
                                feed_minutes=settings.event_feed_minutes)
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, clock),
-                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast), clock, sources)
+                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast), clock, sources,
+                  translation)
     finally:
         await database.dispose()

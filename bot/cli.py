@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from bot import logging_setup
+from bot.cli_translate import translate_app
 from bot.content.check import check_content
 from bot.content.freshness import freshness
 from bot.domain import languages, outbox
@@ -47,6 +48,7 @@ app.add_typer(i18n_app, name="i18n")
 outbox_app = typer.Typer(help="Messages to other people and on the bot's own initiative.",
                          no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
+app.add_typer(translate_app, name="translate")
 
 NO_TOKEN = """\
 No Telegram bot token is set, so Wegwijs cannot connect to Telegram.
@@ -278,16 +280,17 @@ def content_diagram(flow_id: Annotated[str, typer.Argument(help="e.g. digid")]) 
 
 @i18n_app.command("stats")
 def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Per language: translated (reviewed), draft (unreviewed) and missing texts."""
+    """Per language: translated (reviewed), draft (by a person, unreviewed), machine
+    (machine translation, unreviewed) and missing texts."""
     from bot.content.catalogs import stats
 
     result = stats(Settings().locales_dir)
     if as_json:
         typer.echo(json.dumps({k: vars(v) for k, v in result.items()}))
         return
-    typer.echo(f"{'language':<10}{'translated':>12}{'draft':>8}{'missing':>9}")
+    typer.echo(f"{'language':<10}{'translated':>12}{'draft':>8}{'machine':>9}{'missing':>9}")
     for lang, s in result.items():
-        typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.missing:>9}")
+        typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.machine:>9}{s.missing:>9}")
 
 
 @outbox_app.command("status")

@@ -119,6 +119,11 @@ class Settings(BaseSettings):
         return QuietHours.parse(self.quiet_hours)
 
     @property
+    def translation_dir(self) -> Path:
+        """Installed machine translation models (`wegwijs translate install`)."""
+        return self.data_dir / "translation"
+
+    @property
     def locales_dir(self) -> Path:
         return self.content_dir / "locales"
 

@@ -470,6 +470,20 @@ class NoEvents:
         raise NotImplementedError(f"the memory store has no events ({name})")
 
 
+class NoTranslations:
+    """The memory store keeps no translations (the cache's tests run on SQLite and
+    PostgreSQL); nothing is ever found."""
+
+    async def get(self, keys: object, now: object) -> dict[str, str]:
+        return {}
+
+    async def put(self, entries: object, now: object) -> None:
+        return None
+
+    async def purge(self, unused_before: object) -> int:
+        return 0
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -490,6 +504,7 @@ class MemoryUnitOfWork:
         self.seasons = NoCheckins()
         self.broadcasts = NoBroadcasts()
         self.events = NoEvents()
+        self.translations = NoTranslations()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.delivery import RATE_LIMITED, Delivery, SendResult
@@ -59,6 +60,19 @@ class Copy:
     message_id: int
     reply_to: int | None = None  # a message in the recipient's chat this one answers
     caption: str | None = None  # Telegram HTML instead of the original's caption (a broadcast)
+    # A text the reader does not speak: shown with its machine translation at delivery
+    # (bot.services.relay_translation), instead of a plain copy.
+    translate: Translate | None = None
+
+
+@dataclass(frozen=True)
+class Translate:
+    """What a relayed text said and the languages to translate it between. It lives in the
+    row's body, which is emptied once the row has ended."""
+
+    text: str
+    source: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,7 @@ class Message:
     document: Document | None = None  # e.g. a monthly report (kept small: it is in the row)
     edit_of: int | None = None  # replace this earlier message of the bot instead of sending
     paid: bool = False  # a broadcast sent with allow_paid_broadcast (WEGWIJS_PAID_BROADCAST)
+    reply_to: int | None = None  # a message in the recipient's chat this one answers
 
     def reply(self) -> Reply:
         return Reply(self.text, self.keyboard, self.document)
@@ -80,8 +95,12 @@ class Message:
             [{"label": b.label, "data": b.data, "url": b.url} for b in row]
             for row in self.keyboard]}
         if self.copy is not None:
+            translate = self.copy.translate
             raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to,
-                           self.copy.caption]
+                           self.copy.caption] + (
+                [[translate.text, translate.source, translate.target]] if translate else [])
+        if self.reply_to is not None:
+            raw["reply_to"] = self.reply_to
         if self.edit_of is not None:
             raw["edit_of"] = self.edit_of
         if self.paid:
@@ -98,9 +117,15 @@ class Message:
         copied, attached = raw.get("copy"), raw.get("document")
         return cls(raw["text"], tuple(tuple(Button(b["label"], b["data"], b.get("url"))
                                             for b in row) for row in raw["keyboard"]),
-                   Copy(*copied) if copied else None,
+                   _copy(copied) if copied else None,
                    Document(attached[0], base64.b64decode(attached[1]), attached[2])
-                   if attached else None, raw.get("edit_of"), bool(raw.get("paid")))
+                   if attached else None, raw.get("edit_of"), bool(raw.get("paid")),
+                   raw.get("reply_to"))
+
+
+def _copy(raw: list[Any]) -> Copy:
+    translate = Translate(*raw[4]) if len(raw) > 4 else None
+    return Copy(raw[0], raw[1], raw[2], raw[3], translate)
 
 
 @dataclass(frozen=True)

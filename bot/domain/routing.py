@@ -39,6 +39,9 @@ class Request:
     municipality: str
     topic: str | None  # flow id the question was asked from; None: asked outside a flow
     created_at: datetime
+    # Languages the bot can machine-translate to and from `language`: a sleutelpersoon who
+    # speaks one of them may take the question too, after those who speak `language`.
+    translated: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not LANGUAGE_CODE.match(self.language):
@@ -91,6 +94,12 @@ def speaks(profile: Profile, language: str) -> bool:
     return language in profile.languages
 
 
+def understands(profile: Profile, request: Request) -> bool:
+    """Speaks the newcomer's language, or one the bot machine-translates it to and from."""
+    return speaks(profile, request.language) or not request.translated.isdisjoint(
+        profile.languages)
+
+
 def serves(profile: Profile, municipality: str) -> bool:
     return municipality in profile.municipalities
 
@@ -104,7 +113,7 @@ def why_not(candidate: Candidate, request: Request, now: datetime | None) -> fro
     availability, which is only judged when someone is not paused."""
     profile = candidate.profile
     reasons: set[Reason] = set()
-    if not speaks(profile, request.language):
+    if not understands(profile, request):
         reasons.add(Reason.LANGUAGE)
     if not serves(profile, request.municipality):
         reasons.add(Reason.MUNICIPALITY)
@@ -140,12 +149,15 @@ def knows_topic(profile: Profile, topic: str | None) -> bool:
     return topic is not None and topic in profile.topics
 
 
-def rank_key(candidate: Candidate, request: Request) -> tuple[bool, int, datetime, int]:
-    """Sorts best first: knows the topic, fewest open conversations, longest since the last
-    assignment (never assigned first), then the lowest Telegram id (deterministic)."""
+def rank_key(candidate: Candidate, request: Request
+             ) -> tuple[bool, bool, int, datetime, int]:
+    """Sorts best first: speaks the language (before machine translation), knows the topic,
+    fewest open conversations, longest since the last assignment (never assigned first),
+    then the lowest Telegram id (deterministic)."""
     load = candidate.load
     last = _NEVER if load.last_assigned_at is None else utc(load.last_assigned_at)
-    return (not knows_topic(candidate.profile, request.topic), load.open_conversations, last,
+    return (not speaks(candidate.profile, request.language),
+            not knows_topic(candidate.profile, request.topic), load.open_conversations, last,
             candidate.telegram_id)
 
 
@@ -299,7 +311,10 @@ def decide(request: Request, candidates: Iterable[Candidate], now: datetime,
     ranked = rank((c for c in candidates if eligible(c, request, now)), request)
     due = escalation_due(request, candidates, policy)
     widened = Action.WIDEN in progress.actions or now >= due
-    wanted = ranked if widened else ranked[: policy.top]
+    # Through machine translation only when nobody who speaks the language can take it now,
+    # or once the question escalates.
+    first = tuple(c for c in ranked if speaks(c.profile, request.language)) or ranked
+    wanted = ranked if widened else first[: policy.top]
     notify = tuple(c for c in wanted if c.telegram_id not in progress.asked)
     actions = (ESCALATION if widened else NO_ACTIONS) - progress.actions
     opening = next_opening(request, candidates, now,

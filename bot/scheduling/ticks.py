@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain import handoff as h
+from bot.domain.translation import CACHE_RETENTION
 from bot.services import broadcasts, events, handoff, outbox, privacy, staff
 from bot.services.broadcasts import Broadcasts
 from bot.services.checkins import Checkins
@@ -40,6 +41,11 @@ async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock, checkins:
     if past := await events.purge_past(uow_factory, clock()):
         log.info("retention: removed %s event dates that ended 90 days ago, with who went",
                  past)
+    async with uow_factory() as uow:  # machine translations nobody asked for again
+        unused = await uow.translations.purge(clock() - CACHE_RETENTION)
+        await uow.commit()
+    if unused:
+        log.info("retention: removed %s machine translations unused for 180 days", unused)
     invitations, entries = await staff.purge_records(uow_factory, clock())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,

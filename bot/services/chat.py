@@ -33,7 +33,7 @@ from bot.services.events import Events
 from bot.services.handoff import AskPerson
 from bot.services.handoff_routing import Router
 from bot.services.onboarding import Onboarding
-from bot.services.ports import Catalogs, Clock, UnitOfWorkFactory
+from bot.services.ports import Catalogs, Clock, MachineTranslation, UnitOfWorkFactory
 from bot.services.settings import SettingsService
 from bot.services.topics import Topics
 from bot.services.turn import Turn
@@ -52,9 +52,10 @@ class ChatService:
     def __init__(self, uow_factory: UnitOfWorkFactory, catalogs: Catalogs,
                  knowledge: Knowledge, flows: dict[str, TopicFlow], search: SearchIndex,
                  clock: Clock, zone: ZoneInfo,
-                 policy: RoutingPolicy = DEFAULT_POLICY) -> None:
+                 policy: RoutingPolicy = DEFAULT_POLICY,
+                 translation: MachineTranslation | None = None) -> None:
         self.router = Router(knowledge, catalogs, {f.id: f.title for f in flows.values()},
-                             policy)
+                             policy, translation)
         self.person = AskPerson(self.router, Matcher(knowledge.emergency_words()))
         self.checkins = Checkins(knowledge, catalogs, zone, self.person, self.router)
         # The check-in plan follows the begeleiding answers, in the turn that changes them.

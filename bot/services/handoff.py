@@ -201,7 +201,7 @@ class AskPerson:
                                                           "held": ",".join(ids)})
             return [self._privacy_question(turn, handoff)]
         await relay_copy.from_newcomer(turn, self._router, handoff, posted.message_id, media,
-                                       posted.reply_to)
+                                       posted.reply_to, posted.text)
         return []
 
     def _privacy_question(self, turn: Turn, handoff: h.Handoff) -> Reply:

@@ -17,12 +17,13 @@ from datetime import datetime, timedelta
 from bot.content import contexts
 from bot.content.knowledge import Knowledge
 from bot.domain import handoff as h
-from bot.domain import outbox, routing
+from bot.domain import languages, outbox, routing
 from bot.domain.person import Role
 from bot.domain.replies import Button
+from bot.domain.sleutelpersoon import Profile
 from bot.services import staff
 from bot.services.checkin_areas import AREA_LABELS, area_of_path
-from bot.services.ports import Catalogs, UnitOfWork, UnitOfWorkFactory
+from bot.services.ports import Catalogs, MachineTranslation, UnitOfWork, UnitOfWorkFactory
 from bot.services.profile_questions import language_name
 from bot.services.turns import rtl_safe
 
@@ -63,11 +64,29 @@ class Reader:
 
 class Router:
     def __init__(self, knowledge: Knowledge, catalogs: Catalogs, topic_titles: dict[str, str],
-                 policy: routing.RoutingPolicy = routing.DEFAULT_POLICY) -> None:
+                 policy: routing.RoutingPolicy = routing.DEFAULT_POLICY,
+                 translation: MachineTranslation | None = None) -> None:
         self._knowledge = knowledge
         self.catalogs = catalogs
         self._titles = topic_titles  # flow id -> English title (translated per reader)
         self.policy = policy
+        self.translation = translation
+
+    def request_of(self, handoff: h.Handoff) -> routing.Request:
+        """The question as routing sees it, with the languages machine translation bridges
+        to and from the newcomer's (both ways: the replies are translated back)."""
+        request = handoff.request()
+        if self.translation is None:
+            return request
+        bridged = frozenset(other for other in languages.CODES
+                            if self.translation.can(request.language, other)
+                            and self.translation.can(other, request.language))
+        return replace(request, translated=bridged)
+
+    def through_translation(self, profile: Profile, handoff: h.Handoff) -> bool:
+        """Whether this sleutelpersoon would read the newcomer through machine translation."""
+        return not routing.speaks(profile, handoff.language) and routing.understands(
+            profile, self.request_of(handoff))
 
     async def candidates(self, uow: UnitOfWork, handoff: h.Handoff) -> list[routing.Candidate]:
         """Sleutelpersonen of the question's municipality: a profile that serves it and the
@@ -107,7 +126,7 @@ class Router:
         """Decide and act for a waiting question. `told`: the newcomer just read an honest
         status, so "it takes longer" needs no message of its own this time."""
         candidates = await self.candidates(uow, handoff)
-        decision = routing.decide(handoff.request(), candidates, now, handoff.progress,
+        decision = routing.decide(self.request_of(handoff), candidates, now, handoff.progress,
                                   self.policy)
         for candidate in decision.notify:
             await self._ask_to_claim(uow, handoff, candidate, now, urgent=urgent,
@@ -157,8 +176,8 @@ class Router:
     # -- the messages ------------------------------------------------------------------
 
     def claim_card(self, reader: Reader, handoff: h.Handoff, media: list[h.Media], *,
-                   urgent: bool = False, widened: bool = False, transfer_from: str = ""
-                   ) -> str:
+                   urgent: bool = False, widened: bool = False, transfer_from: str = "",
+                   translated: bool = False) -> str:
         """What a sleutelpersoon reads before taking a question: never who the newcomer is."""
         _ = reader.gettext
         lines = [_("🙋 <b>A newcomer asks for a person</b>") if handoff.source
@@ -184,6 +203,12 @@ class Router:
             lines.append(reader.fill(_("Attached: {what}. You see it after taking the "
                                        "question."), what=" ".join(MEDIA_ICONS[m]
                                                                    for m in extra)))
+        if translated:
+            lines.append(reader.fill(_(
+                "🤖 Nobody who speaks {language} can take it now. Their messages come to you "
+                "with a machine translation, and yours go to them translated; it may contain "
+                "mistakes, so write short, simple sentences."),
+                language=language_name(handoff.language, reader.language)))
         if urgent:
             lines.append(_("⚠️ The message may be about an emergency. The newcomer was shown "
                            "112 and the huisartsenpost."))
@@ -220,7 +245,8 @@ class Router:
             return
         reader = Reader(self.catalogs, person.language)
         text = self.claim_card(reader, handoff, await uow.handoffs.media_of(handoff.id),
-                               urgent=urgent, widened=widened)
+                               urgent=urgent, widened=widened,
+                               translated=self.through_translation(candidate.profile, handoff))
         keyboard = ((Button(reader.gettext("✋ Take this question"),
                             f"{HELPER_SCOPE}:claim:{handoff.id}"),),)
         # Someone who set hours asked to be asked in them, evenings too; without hours,

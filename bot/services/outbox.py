@@ -49,13 +49,17 @@ class OutboxTransport(Protocol):
 class Drainer:
     def __init__(self, uow: UnitOfWorkFactory, transport: OutboxTransport,
                  clock: Callable[[], datetime], zone: ZoneInfo, quiet: QuietHours | None, *,
-                 idle_seconds: float = 30.0) -> None:
+                 idle_seconds: float = 30.0,
+                 prepare: Callable[[outbox.Message], Awaitable[outbox.Message]] | None = None
+                 ) -> None:
         self._uow = uow
         self._transport = transport
         self._clock = clock
         self._zone = zone
         self._quiet = quiet
         self._idle = idle_seconds
+        # Last touches made at delivery, e.g. a relayed text's machine translation.
+        self._prepare = prepare
         self._wake = asyncio.Event()
         self._marks: list[Callable[[OutboxRepository], Awaitable[None]]] = []
         self._marking: asyncio.Task[None] | None = None
@@ -182,7 +186,9 @@ class Drainer:
         if row.kind in outbox.AT_MOST_ONCE:
             await self._record(lambda o: o.sending(row.id, now))  # before it goes
         try:
-            result = await self._transport.deliver(row.chat_id, row.message,
+            message = row.message if self._prepare is None else await self._prepare(
+                row.message)
+            result = await self._transport.deliver(row.chat_id, message,
                                                    background=background)
         except Exception as exc:  # a bug or an outage: count it, back off, keep the row
             log.exception("outbox: delivering row %s failed", row.id)

@@ -121,8 +121,8 @@ class Relay:
                                     "your message again:"), self._switch_keyboard(
                                         turn, helping))])
         media = h.media_of(posted.media)
-        if not await relay_copy.from_helper(turn, target, posted.message_id, media,
-                                            posted.reply_to):
+        if not await relay_copy.from_helper(turn, self._router, target, posted.message_id,
+                                            media, posted.reply_to, posted.text):
             return Outcome([Reply(_("This newcomer has left Wegwijs; your message was not "
                                     "sent."))])
         await turn.uow.handoffs.set_focus(turn.person.telegram_id, focus=target.id)
@@ -149,7 +149,8 @@ class Relay:
                                       _("Fill in your profile first with /profile."),
                                       target=_target(handoff),
                                       municipality=handoff.municipality)
-        reasons = routing.why_not(routing.Candidate(profile, load), handoff.request(), None)
+        reasons = routing.why_not(routing.Candidate(profile, load),
+                                  self._router.request_of(handoff), None)
         if reasons:
             return await staff.refuse(turn, audit.Act.HANDOFF_CLAIM, audit.Reason.NOT_ELIGIBLE,
                                       self._why_not(turn, reasons), target=_target(handoff),
@@ -170,7 +171,7 @@ class Relay:
         await relay_copy.say(turn.uow, turn.person, self._card(turn, handoff),
                              f"handoff:{handoff.id}:claimed-card", turn.now,
                              self._conversation_keyboard(turn, handoff))
-        await relay_copy.copy_waiting(turn.uow, handoff, turn.person, turn.now)
+        await relay_copy.copy_waiting(turn.uow, self._router, handoff, turn.person, turn.now)
         await self._tell_newcomer(turn, handoff, profile.display_name, REACHED_OUT
                                   if handoff.source is h.Source.REACH_OUT else CLAIMED,
                                   "claimed")
@@ -267,7 +268,7 @@ class Relay:
         _ = turn.gettext
         others = [c for c in await self._router.candidates(turn.uow, handoff)
                   if c.telegram_id != turn.person.telegram_id
-                  and routing.may_claim(c, handoff.request())]
+                  and routing.may_claim(c, self._router.request_of(handoff))]
         if not others:
             return Outcome([Reply(_("Nobody else who speaks this language and helps here "
                                     "can take it now. You can release it: then everyone "
@@ -275,7 +276,7 @@ class Relay:
                                   self._conversation_keyboard(turn, handoff))])
         keyboard = tuple((button(c.profile.display_name, HELPER_SCOPE, "to",
                                  f"{handoff.id}-{c.telegram_id}"),)
-                         for c in routing.rank(others, handoff.request())[:8])
+                         for c in routing.rank(others, self._router.request_of(handoff))[:8])
         return Outcome([Reply(_("To whom? They are asked to take over; until they do, the "
                                 "conversation is waiting."),
                               (*keyboard, (button(_("↩️ Not yet"), HELPER_SCOPE, "list"),)))])
@@ -285,7 +286,7 @@ class Relay:
         me = turn.person.telegram_id
         candidate = next((c for c in await self._router.candidates(turn.uow, handoff)
                           if c.telegram_id == colleague and colleague != me
-                          and routing.may_claim(c, handoff.request())), None)
+                          and routing.may_claim(c, self._router.request_of(handoff))), None)
         person = await turn.uow.people.by_telegram_id(colleague) if candidate else None
         if candidate is None or person is None:
             return await staff.refuse(turn, audit.Act.HANDOFF_TRANSFER,

@@ -9,6 +9,7 @@ another conversation than the last one did.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from bot.domain import handoff as h
@@ -18,44 +19,78 @@ from bot.domain.replies import Keyboard
 from bot.services.handoff_routing import Reader, Router
 from bot.services.ports import UnitOfWork
 from bot.services.turn import Turn
+from bot.translation.detect import detect
 
 
 async def from_newcomer(turn: Turn, router: Router, handoff: h.Handoff, message_id: int,
-                        media: h.Media, reply_to: int | None) -> None:
+                        media: h.Media, reply_to: int | None, text: str | None = None) -> None:
     """Copy to the claimer now, or keep the reference until someone claims the question."""
     chat = turn.person.chat_id
     relayed = h.Relayed(handoff.id, h.Side.NEWCOMER, chat, message_id)
-    if handoff.status is not h.Status.CLAIMED or handoff.helper_id is None:
-        await turn.uow.handoffs.relay(relayed, media, turn.now)
-        return
-    helper = await turn.uow.people.by_telegram_id(handoff.helper_id)
-    if helper is None:
-        await turn.uow.handoffs.relay(relayed, media, turn.now)
+    text = text if media is h.Media.TEXT else None  # voice notes and photos: never
+    helper = await turn.uow.people.by_telegram_id(handoff.helper_id) \
+        if handoff.status is h.Status.CLAIMED and handoff.helper_id is not None else None
+    if helper is None:  # kept for whoever takes it, the text only if it may need translating
+        await turn.uow.handoffs.relay(relayed, media, turn.now,
+                                      text=text if router.translation is not None else None)
         return
     await header(turn.uow, router, handoff, helper, turn.now, f"{chat}:{message_id}")
     target = await _counterpart(turn.uow, handoff, chat, reply_to)
-    await _copy(turn.uow, relayed, media, helper, target, turn.now)
+    translate = await _for_helper(turn.uow, router, handoff, helper, text)
+    await _copy(turn.uow, relayed, media, helper, target, turn.now, translate)
 
 
-async def from_helper(turn: Turn, handoff: h.Handoff, message_id: int, media: h.Media,
-                      reply_to: int | None) -> bool:
+async def from_helper(turn: Turn, router: Router, handoff: h.Handoff, message_id: int,
+                      media: h.Media, reply_to: int | None, text: str | None = None) -> bool:
     """Copy a sleutelpersoon's message to the newcomer; False when the newcomer is gone."""
     newcomer = await turn.uow.people.get(handoff.newcomer_id) if handoff.newcomer_id else None
     if newcomer is None:
         return False
     chat = turn.person.chat_id
     target = await _counterpart(turn.uow, handoff, chat, reply_to)
+    translate = _translation(router, text if media is h.Media.TEXT else None,
+                             turn.person.language or "en", handoff.language,
+                             (handoff.language,))
     await _copy(turn.uow, h.Relayed(handoff.id, h.Side.HELPER, chat, message_id), media,
-                newcomer, target, turn.now)
+                newcomer, target, turn.now, translate)
     return True
 
 
-async def copy_waiting(uow: UnitOfWork, handoff: h.Handoff, helper: Person,
+async def _for_helper(uow: UnitOfWork, router: Router, handoff: h.Handoff, helper: Person,
+                      text: str | None) -> outbox.Translate | None:
+    if router.translation is None or not text:
+        return None
+    profile = await uow.profiles.get(helper.telegram_id)
+    reads = profile.languages if profile is not None else (helper.language or "en",)
+    return _translation(router, text, handoff.language, helper.language or "en", reads)
+
+
+def _translation(router: Router, text: str | None, writer: str, reader: str,
+                 reads: Collection[str]) -> outbox.Translate | None:
+    """A text the reader does not read, in a language machine translation bridges to one
+    they do (their interface language first). Voice notes and photos are not translated.
+    The text's language is told by its script or words when that is certain; else it is
+    the writer's."""
+    machine = router.translation
+    if machine is None or not text or not text.strip():
+        return None
+    found = detect(text)
+    source = found.language if found is not None and found.certain else writer
+    if source in reads:
+        return None
+    for target in dict.fromkeys((reader, *sorted(reads))):
+        if target in reads and machine.can(source, target):
+            return outbox.Translate(text, source, target)
+    return None
+
+
+async def copy_waiting(uow: UnitOfWork, router: Router, handoff: h.Handoff, helper: Person,
                        now: datetime) -> int:
     """At claim: everything the newcomer wrote so far, in order, to the claimer."""
     waiting = await uow.handoffs.not_copied(handoff.id)
-    for relay_id, relayed, _media in waiting:
-        row_id = await uow.outbox.add(_copy_row(relayed, helper, None), now)
+    for relay_id, relayed, _media, text in waiting:
+        translate = await _for_helper(uow, router, handoff, helper, text)
+        row_id = await uow.outbox.add(_copy_row(relayed, helper, None, translate), now)
         if row_id is not None:
             await uow.handoffs.copying(relay_id, helper.chat_id, row_id)
     return len(waiting)
@@ -127,8 +162,9 @@ async def _counterpart(uow: UnitOfWork, handoff: h.Handoff, chat_id: int,
 
 
 async def _copy(uow: UnitOfWork, relayed: h.Relayed, media: h.Media, to: Person,
-                reply_to: int | None, now: datetime) -> None:
-    row_id = await uow.outbox.add(_copy_row(relayed, to, reply_to), now)
+                reply_to: int | None, now: datetime,
+                translate: outbox.Translate | None = None) -> None:
+    row_id = await uow.outbox.add(_copy_row(relayed, to, reply_to, translate), now)
     if row_id is None:  # the same message handled twice: copied once
         return
     await uow.handoffs.relay(h.Relayed(relayed.handoff_id, relayed.side,
@@ -141,9 +177,11 @@ def keys_of_chat(chat_id: int) -> tuple[str, ...]:
     return f"relay:{chat_id}:", f"relay-header:{chat_id}:"
 
 
-def _copy_row(relayed: h.Relayed, to: Person, reply_to: int | None) -> outbox.Outgoing:
+def _copy_row(relayed: h.Relayed, to: Person, reply_to: int | None,
+              translate: outbox.Translate | None = None) -> outbox.Outgoing:
     return outbox.Outgoing(
         to.id, outbox.Kind.RELAY,
         outbox.Message("", copy=outbox.Copy(relayed.source_chat_id,
-                                            relayed.source_message_id, reply_to)),
+                                            relayed.source_message_id, reply_to,
+                                            translate=translate)),
         f"relay:{relayed.source_chat_id}:{relayed.source_message_id}")

@@ -190,11 +190,12 @@ class SqlHandoffs:
     # -- the relay -----------------------------------------------------------------------
 
     async def relay(self, relayed: h.Relayed, media: h.Media, now: datetime,
-                    outbox_id: int | None = None) -> int:
+                    outbox_id: int | None = None, text: str | None = None) -> int:
         row = RelayRow(handoff_id=relayed.handoff_id, side=relayed.side.value,
                        media=media.value, source_chat_id=relayed.source_chat_id,
                        source_message_id=relayed.source_message_id,
-                       copy_chat_id=relayed.copy_chat_id, outbox_id=outbox_id, created_at=now)
+                       copy_chat_id=relayed.copy_chat_id, outbox_id=outbox_id, created_at=now,
+                       waiting_text=text if outbox_id is None else None)
         self._s.add(row)
         await self._s.flush()
         return row.id
@@ -207,16 +208,19 @@ class SqlHandoffs:
             .order_by(RelayRow.id.desc()).limit(1))
         return _relayed(row) if row else None
 
-    async def not_copied(self, handoff_id: int) -> list[tuple[int, h.Relayed, h.Media]]:
-        """The newcomer's messages written before anyone claimed the question."""
+    async def not_copied(self, handoff_id: int
+                         ) -> list[tuple[int, h.Relayed, h.Media, str | None]]:
+        """The newcomer's messages written before anyone claimed the question (and the text
+        of those that are text)."""
         rows = await self._s.scalars(select(RelayRow).where(
             RelayRow.handoff_id == handoff_id, RelayRow.outbox_id.is_(None))
             .order_by(RelayRow.id))
-        return [(r.id, _relayed(r), h.Media(r.media)) for r in rows]
+        return [(r.id, _relayed(r), h.Media(r.media), r.waiting_text) for r in rows]
 
     async def copying(self, relay_id: int, copy_chat_id: int, outbox_id: int) -> None:
         await self._s.execute(update(RelayRow).where(RelayRow.id == relay_id)
-                              .values(copy_chat_id=copy_chat_id, outbox_id=outbox_id)
+                              .values(copy_chat_id=copy_chat_id, outbox_id=outbox_id,
+                                      waiting_text=None)
                               .execution_options(synchronize_session=False))
 
     async def media_of(self, handoff_id: int) -> list[h.Media]:

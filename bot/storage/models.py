@@ -225,6 +225,9 @@ class RelayRow(Base):
     copy_message_id: Mapped[int | None] = mapped_column(BigInteger)
     outbox_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the copy's row
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A newcomer's text written before anyone took the question, kept only until it is
+    # copied: the one who takes it may read it through machine translation.
+    waiting_text: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         Index("ix_relay_messages_source", "source_chat_id", "source_message_id"),
@@ -468,3 +471,17 @@ class EventDigestRunRow(Base):
     week: Mapped[date] = mapped_column(Date, primary_key=True)  # its Monday
     next_person_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class TranslationCacheRow(Base):
+    """A machine translation of a text everyone may see (a broadcast, an event, a catalog
+    entry), by the model that made it. Conversations' translations are kept in memory only."""
+
+    __tablename__ = "translation_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of all below
+    source: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str] = mapped_column(String(8))
+    model: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -133,6 +133,8 @@ DECLARATIONS: tuple[Declaration, ...] = (
              "events_you_asked_to_hear_about", Retention.WITH_PERSON),
     NotPersonal("event_digest_runs", "how far one week's Monday digest got: a people id "
                 "only as the place to go on from (the outbox rows say who got one)."),
+    NotPersonal("translation_cache", "machine translations of texts everyone may see "
+                "(broadcasts, events, catalog entries); a conversation's are never stored."),
     NotPersonal("seasonal_runs", "which season's reminder of which calendar entry went out, "
                 "and how far through everyone: a people id only as the place to go on from, "
                 "never who received it (the outbox rows say that, and go with the person)."),

@@ -23,6 +23,7 @@ from bot.storage.event_repositories import SqlEvents
 from bot.storage.handoff_repositories import SqlHandoffs
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
 from bot.storage.staff_repositories import SqlAudit, SqlInvitations, SqlProfiles
+from bot.storage.translation_repositories import SqlTranslationCache
 
 # A unit of work opened inside another in the same task would wait for itself on SQLite.
 # (Tasks started inside one inherit the variable, hence the task it was set in.)
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     seasons: SqlSeasons
     broadcasts: SqlBroadcasts
     events: SqlEvents
+    translations: SqlTranslationCache
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -70,6 +72,7 @@ class SqlUnitOfWork:
         self.seasons = SqlSeasons(self._session)
         self.broadcasts = SqlBroadcasts(self._session)
         self.events = SqlEvents(self._session)
+        self.translations = SqlTranslationCache(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

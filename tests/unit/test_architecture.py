@@ -15,6 +15,9 @@ RULES = [
     ("bot/storage/", "sqlalchemy"),
     ("bot/storage/", "alembic"),
     ("bot/translation/", "argostranslate"),
+    ("bot/translation/", "ctranslate2"),
+    ("bot/translation/", "sentencepiece"),
+    ("bot/translation/", "lingua"),
 ]
 
 
@@ -50,4 +53,5 @@ def test_domain_imports_nothing_but_the_standard_library_and_itself(path: Path) 
         top = module.split(".")[0]
         assert top != "bot" or module.startswith("bot.domain"), f"{path.name} imports {module}"
         assert top not in {"aiogram", "sqlalchemy", "babel", "pydantic", "yaml", "typer",
-                           "apscheduler", "argostranslate"}, f"{path.name} imports {module}"
+                           "apscheduler", "argostranslate", "ctranslate2",
+                           "sentencepiece", "lingua"}, f"{path.name} imports {module}"

@@ -32,4 +32,5 @@ class TelegramOutbox:
             return await self._sender.edit(chat_id, message.edit_of, message.reply(),
                                            max_wait=wait)
         return await self._sender.send(chat_id, message.reply(), max_wait=wait,
-                                       background=background, paid=paid)
+                                       background=background, paid=paid,
+                                       reply_to=message.reply_to)

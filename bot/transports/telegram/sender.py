@@ -104,11 +104,13 @@ class Sender:
         self._retired: dict[tuple[int, int], None] = {}
 
     async def send(self, chat_id: int, reply: Reply, *, max_wait: float = TURN_WAIT,
-                   background: bool = False, paid: bool = False) -> SendResult:
+                   background: bool = False, paid: bool = False,
+                   reply_to: int | None = None) -> SendResult:
         """Deliver one reply, in as many messages as its length needs. A refused part does
         not stop the others; UNREACHABLE and LATER do (the rest would fare the same).
         `background` (a broadcast): only from capacity that conversations leave unused;
-        `paid`: with allow_paid_broadcast, beyond the free global limit, for a fee."""
+        `paid`: with allow_paid_broadcast, beyond the free global limit, for a fee;
+        `reply_to`: the first part answers that message (a relayed text, translated)."""
         book = self._booking(background, paid)
         extra: dict[str, Any] = {"allow_paid_broadcast": True} if paid else {}
         chunks = split_message(reply.text)
@@ -136,9 +138,11 @@ class Sender:
         last = SENT
         for index, chunk in enumerate(chunks):
             keyboard = markup(reply.keyboard) if index == len(chunks) - 1 else None
+            answers = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) \
+                if reply_to is not None and index == 0 else None
             result = await self._html_or_plain(chat_id, chunk, partial(
-                self._bot.send_message, chat_id, reply_markup=keyboard, **extra), max_wait,
-                book)
+                self._bot.send_message, chat_id, reply_markup=keyboard,
+                reply_parameters=answers, **extra), max_wait, book)
             if result.final:
                 return result
             if not result.sent:

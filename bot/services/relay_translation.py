@@ -1,0 +1,47 @@
+"""A relayed text shown with its machine translation, made when the copy is delivered.
+
+The turn that relays a message only notes what to translate (outbox.Translate in the row),
+so it never waits for a model while it holds the database. The drainer calls `prepare`
+just before sending: the original, then the translation under a marker in the reader's
+language. When translation fails, the original goes with a word that it did.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.domain import outbox
+from bot.services.handoff_routing import Reader
+from bot.services.ports import Catalogs, MachineTranslation
+from bot.services.profile_questions import language_name
+
+
+def _(message: str) -> str:
+    """Mark a string for extraction; it is translated for the reader where it is sent."""
+    return message
+
+
+MARKER = _("🤖 Machine translation from {language}; it may contain mistakes:")
+FAILED = _("🤖 The machine translation did not work this time; this is the original.")
+
+
+class RelayTranslation:
+    def __init__(self, translation: MachineTranslation, catalogs: Catalogs) -> None:
+        self._translation = translation
+        self._catalogs = catalogs
+
+    async def prepare(self, message: outbox.Message) -> outbox.Message:
+        copy = message.copy
+        if copy is None or copy.translate is None:
+            return message
+        wanted = copy.translate
+        reader = Reader(self._catalogs, wanted.target)
+        done = await self._translation.translate([wanted.text], wanted.source, wanted.target)
+        original = escape(wanted.text, quote=False)
+        if done is None:
+            text = f"{original}\n\n<i>{escape(reader.gettext(FAILED), quote=False)}</i>"
+        else:
+            marker = reader.fill(reader.gettext(MARKER),
+                                 language=language_name(wanted.source, reader.language))
+            text = f"{original}\n\n<i>{marker}</i>\n{escape(done[0].text, quote=False)}"
+        return reader.readable(outbox.Message(text, reply_to=copy.reply_to))
