@@ -22,6 +22,7 @@ SCOPE = "t"
 PREFIX = "topic:"
 MAX_GOTO_HOPS = 5
 DRAFT_MARK = " ✎"
+MACHINE_MARK = " 🤖"  # a machine translation nobody has reviewed yet (wegwijs i18n prefill)
 
 
 class Topics:
@@ -223,8 +224,11 @@ class Topics:
         """Translate a content text; drafts (unreviewed) get a small mark, except on
         buttons, where it would only clutter."""
         translated = turn.tr.pgettext(context, text)
-        if mark and translated != text and turn.catalogs.is_draft(turn.language, text, context):
-            translated = translated.rstrip() + DRAFT_MARK
+        if mark and translated != text:
+            if turn.catalogs.is_machine(turn.language, text, context):
+                translated = translated.rstrip() + MACHINE_MARK
+            elif turn.catalogs.is_draft(turn.language, text, context):
+                translated = translated.rstrip() + DRAFT_MARK
         return translated
 
 

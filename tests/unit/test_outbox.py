@@ -75,6 +75,14 @@ def test_a_message_survives_the_row() -> None:
 
     message = outbox.Message("<b>Claim?</b>", ((Button("Claim", "h:claim:7"),),))
     assert outbox.Message.loads(message.dumps()) == message
+    # A relayed text to translate at delivery, and a text that answers a message.
+    translated = outbox.Message("", copy=outbox.Copy(101, 7, 3, translate=outbox.Translate(
+        "عندي رسالة", "ar", "nl")))
+    assert outbox.Message.loads(translated.dumps()) == translated
+    plain = outbox.Message("", copy=outbox.Copy(101, 8))
+    assert outbox.Message.loads(plain.dumps()) == plain
+    answering = outbox.Message("Hallo", reply_to=12)
+    assert outbox.Message.loads(answering.dumps()) == answering
 
 
 # -- the drainer ---------------------------------------------------------------------------

@@ -440,3 +440,35 @@ def test_the_top_is_configurable() -> None:
     ask = request()
     decision = routing.decide(ask, five_people(), ask.created_at, policy=RoutingPolicy(top=1))
     assert ids(decision.notify) == [10]
+
+
+# -- machine translation (issue 12) ----------------------------------------------------------
+
+
+def test_machine_translation_bridges_a_language_only_when_the_request_says_so() -> None:
+    dutch = candidate(7, languages={"nl"})
+    plain = request(language="ar")
+    assert Reason.LANGUAGE in routing.why_not(dutch, plain, MONDAY_10)
+    bridged = replace(plain, translated=frozenset({"en", "nl"}))
+    assert routing.why_not(dutch, bridged, MONDAY_10) == frozenset()
+    assert Reason.LANGUAGE in routing.why_not(candidate(8, languages={"so"}), bridged,
+                                              MONDAY_10)
+
+
+def test_speakers_are_asked_first_and_the_translated_only_when_none_can_or_at_escalation(
+        ) -> None:
+    ask = replace(request(language="ar"), translated=frozenset({"nl"}))
+    arabic = candidate(1, languages={"ar"}, open_conversations=2)
+    dutch = [candidate(n, languages={"nl"}) for n in (2, 3, 4)]
+    # The speaker has more open conversations, yet comes first; the others wait.
+    assert ids(routing.rank([*dutch, arabic], ask)) == [1, 2, 3, 4]
+    first = routing.decide(ask, [arabic, *dutch], ask.created_at)
+    assert ids(first.notify) == [1]
+    # Nobody who speaks Arabic: those who read it translated are asked.
+    alone = routing.decide(ask, dutch, ask.created_at)
+    assert ids(alone.notify) == [2, 3, 4]
+    # Once it escalates, everyone eligible is asked, the translated too.
+    later = routing.decide(ask, [arabic, *dutch], local(2026, 11, 24, 12),
+                           first_progress := routing.NOTHING_DONE.after(first))
+    assert later.widened and ids(later.notify) == [2, 3, 4]
+    assert first_progress.asked == {1}
