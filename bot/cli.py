@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -291,6 +291,47 @@ def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
     typer.echo(f"{'language':<10}{'translated':>12}{'draft':>8}{'machine':>9}{'missing':>9}")
     for lang, s in result.items():
         typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.machine:>9}{s.missing:>9}")
+
+
+@i18n_app.command("prefill")
+def i18n_prefill(lang: Annotated[str, typer.Option(
+        help="The catalog to fill: ar, ti or nl.")]) -> None:
+    """Fill the missing texts of a catalog with machine translations (marked machine, shown
+    with 🤖 until a person reviews them). Never overwrites a reviewed or draft text."""
+    from bot.content.catalog_status import prefill_catalog
+    from bot.translation.engines import ModelError
+    from bot.translation.service import MachineTranslator
+
+    if lang not in languages.CODES or lang == "en":
+        raise typer.BadParameter("choose ar, ti or nl", param_hint="--lang")
+    settings = Settings()
+    machine = MachineTranslator.installed(settings.translation_dir)
+    if not machine.can("en", lang):
+        typer.echo(f"No machine translation from English to {lang} is installed "
+                   "(`wegwijs translate status`).", err=True)
+        raise typer.Exit(1)
+
+    def translate(texts: Sequence[str]) -> list[str]:
+        done = asyncio.run(machine.translate(list(texts), "en", lang))
+        if done is None:
+            raise ModelError(f"the model for en→{lang} failed (`wegwijs translate status`)")
+        return [t.text for t in done]
+
+    try:
+        result = prefill_catalog(settings.locales_dir, lang, translate)
+    except ModelError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        machine.close()
+    typer.echo(f"Filled {result.filled} missing text(s) of {lang} with machine translations.")
+    if result.refused:
+        typer.echo(f"Refused {len(result.refused)}: the machine text changed a {{placeholder}}, "
+                   "a /command or an HTML tag, or was empty:")
+        for _context, source in result.refused:
+            typer.echo(f"  {source[:70]}")
+    if result.plural_skipped:
+        typer.echo(f"Skipped {result.plural_skipped} plural text(s).")
 
 
 @outbox_app.command("status")

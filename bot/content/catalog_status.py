@@ -37,6 +37,7 @@ MAX_PSEUDONYM = 40  # write_po wraps comments at 76 characters, even with --no-w
 
 _REVIEW = re.compile(r"^reviewed-by:\s+(\S+)\s+(\d{4}-\d{2}-\d{2})\s*$")
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_TAG = re.compile(r"</?[a-z]+>")
 _COMMAND = re.compile(r"(?<![\w/<])/[a-z]+\b")  # as bot.content.check: not the "/b" of "</b>"
 
 
@@ -99,10 +100,11 @@ def status_of(message: Message) -> Status:
 
 
 def placeholders_kept(source: str, text: str) -> bool:
-    """Whether a translation has exactly the {placeholders} and /commands of the source."""
-    def signature(value: str) -> tuple[Counter[str], int, int, Counter[str]]:
+    """Whether a translation has exactly the {placeholders}, /commands and HTML tags of the
+    source (Telegram refuses a message whose tags do not match)."""
+    def signature(value: str) -> tuple[Counter[str], int, int, Counter[str], Counter[str]]:
         return (Counter(_PLACEHOLDER.findall(value)), value.count("{"), value.count("}"),
-                Counter(_COMMAND.findall(value)))
+                Counter(_COMMAND.findall(value)), Counter(_TAG.findall(value)))
 
     return signature(source) == signature(text)
 

@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 
 from bot.content import contexts
+from bot.content.catalog_status import MACHINE_FLAG
 from bot.content.catalogs import SOURCE_LANGUAGE, po_path, read_catalog
 from bot.content.flows import load_flows
 from bot.content.knowledge import ContentError, Knowledge
@@ -145,8 +146,9 @@ def _check_message(lang: str, message: Message) -> list[str]:
         return [] if lang == SOURCE_LANGUAGE else [f"{label} is not translated"]
     text = " ".join(texts)
     problems = []
-    if message.fuzzy and lang != "ti":
-        problems.append(f"{label} is marked fuzzy; only Tigrinya drafts may be")
+    if message.fuzzy and lang != "ti" and MACHINE_FLAG not in message.flags:
+        problems.append(f"{label} is marked fuzzy; only Tigrinya drafts (and machine "
+                        "translations, `wegwijs i18n prefill`) may be")
     if sorted(_FORMAT_FIELD.findall(source)) != sorted(_FORMAT_FIELD.findall(text)):
         problems.append(f"{label}: placeholders differ from the English text")
     if sorted(_COMMAND.findall(source)) != sorted(_COMMAND.findall(text)):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from bot.domain.language_switch import SwitchWatch
+
 
 class Begeleiding(StrEnum):
     """Is the formal guidance (maatschappelijke begeleiding) still running?"""
@@ -40,6 +42,8 @@ class Person:
     reminders: bool = True  # seasonal reminders (a switch in /settings)
     announcements: bool = True  # coordinators' broadcasts (the switch in /settings)
     unreachable_since: datetime | None = None
+    # Messages in another language, counted to ask once whether to switch.
+    language_watch: SwitchWatch = field(default_factory=SwitchWatch)
     version: int = 0  # the stored row's version when this was read
 
     @property

@@ -52,6 +52,9 @@ class PersonRow(Base):
     # Coordinators' announcements (broadcasts, issue 10; not offered in /settings yet).
     announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Messages in another language than theirs, counted to ask once whether to switch
+    # (bot.domain.language_switch, as JSON); empty: none seen.
+    language_watch: Mapped[str] = mapped_column(String(120), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # Bumped by every write: a turn saves only if nobody wrote since it read (see SqlPeople).

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.domain import outbox
+from bot.domain.language_switch import SwitchWatch
 from bot.domain.person import Begeleiding, Person, Role, RoleGrant
 from bot.domain.questions import Conversation
 from bot.services.ports import StaleWrite
@@ -42,6 +43,8 @@ def _person(row: PersonRow) -> Person:
         reminders=row.reminders,
         announcements=row.announcements,
         unreachable_since=_utc(row.unreachable_since),
+        language_watch=SwitchWatch.from_dict(json.loads(row.language_watch))
+        if row.language_watch else SwitchWatch(),
         version=row.version,
     )
 
@@ -78,6 +81,8 @@ class SqlPeople:
                     staff_consented_at=person.staff_consented_at, paused=person.paused,
                     reminders=person.reminders, announcements=person.announcements,
                     unreachable_since=person.unreachable_since,
+                    language_watch=json.dumps(person.language_watch.to_dict())
+                    if person.language_watch != SwitchWatch() else "",
                     last_seen_at=person.last_seen_at, version=PersonRow.version + 1)
             .execution_options(synchronize_session=False))
         if _rowcount(result) != 1:

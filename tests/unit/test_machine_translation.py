@@ -186,3 +186,36 @@ def test_the_command_line_installs_from_a_file_and_tells_what_works(
     opus = runner.invoke(app, ["translate", "install", str(build_opus_mt(
         tmp_path / "opus", "hello")), "--from", "ti", "--to", "en"])
     assert opus.exit_code == 0 and "Installed ti→en (opus-mt:ti-en:" in opus.output
+
+
+def test_prefill_fills_only_missing_texts_as_machine_drafts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from bot.content.catalog_status import Status, entries, read_catalog, write_catalog
+
+    content = tmp_path / "content"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "locales", content / "locales")
+    monkeypatch.setenv("WEGWIJS_CONTENT_DIR", str(content))
+    monkeypatch.setenv("WEGWIJS_DATA_DIR", str(tmp_path / "data"))
+    path = content / "locales" / "ar" / "LC_MESSAGES" / "messages.po"
+    catalog = read_catalog(path, "ar")
+    plain = "Nothing was deleted."
+    with_name = "Newcomer {name}"
+    for message in catalog:
+        if message.id in (plain, with_name):
+            message.string = ""
+    write_catalog(path, catalog)
+    runner = CliRunner()
+    none = runner.invoke(app, ["i18n", "prefill", "--lang", "ar"])
+    assert none.exit_code == 1 and "No machine translation from English to ar" in none.output
+    argos.install(build_argos(tmp_path / "made", "en", "ar", "لم يُحذف شيء"),
+                  argos_dir(tmp_path / "data" / "translation"))
+    result = runner.invoke(app, ["i18n", "prefill", "--lang", "ar"])
+    assert result.exit_code == 0, result.output
+    assert "Filled 1 missing text(s) of ar" in result.output
+    assert "Refused 1" in result.output and with_name in result.output  # {name} was lost
+    found = {e.msgid: e for e in entries(content / "locales", "ar")}
+    assert found[plain].status is Status.MACHINE and found[plain].text == "لم يُحذف شيء"
+    assert found[with_name].status is Status.MISSING
+    assert found["Please choose one of the buttons."].status is Status.REVIEWED  # untouched

@@ -33,7 +33,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("relay_messages") as batch:
-        batch.drop_column("waiting_text")
+    op.drop_column("relay_messages", "waiting_text")  # in place: a batch rebuild would cascade
     op.drop_index(op.f("ix_translation_cache_used_at"), table_name="translation_cache")
     op.drop_table("translation_cache")
