@@ -26,6 +26,7 @@ from bot.services.relay_translation import RelayTranslation
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.unit_of_work import SqlUnitOfWorkFactory
+from bot.translation.detect import detect
 from bot.translation.service import MachineTranslator
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,15 @@ class App:
         planning = asyncio.create_task(self._plan_missing(), name="checkins-plan-missing")
         # The events of files and feeds now, not a tick later: /events right after a start.
         reading = asyncio.create_task(self._read_events(), name="events-first-read")
+        # The English/Dutch detector loads its models (half a second) now, not in a turn.
+        warming = asyncio.create_task(asyncio.to_thread(detect, "Hello, how are you today?"),
+                                      name="language-detector-warm-up")
         try:
             yield drainer
         finally:
             planning.cancel()
             reading.cancel()
+            warming.cancel()
             # Awaited, so a unit of work they had open is closed before the database is:
             # an aiosqlite connection left open keeps its thread, and the process, alive.
             for started in (planning, reading):

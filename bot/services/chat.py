@@ -23,7 +23,15 @@ from bot.domain.incoming import Caller
 from bot.domain.questions import Flow, Step, as_step
 from bot.domain.replies import Outcome, Reply
 from bot.domain.routing import DEFAULT_POLICY, RoutingPolicy
-from bot.services import checkins, directory, event_notices, handoff, menu, privacy
+from bot.services import (
+    checkins,
+    directory,
+    event_notices,
+    handoff,
+    language_switch,
+    menu,
+    privacy,
+)
 from bot.services.ask import Ask
 from bot.services.checkins import Checkins
 from bot.services.directory import Directory
@@ -158,7 +166,10 @@ class ChatService:
     async def on_text(self, turn: Turn, text: str) -> Outcome:
         if self.in_a_question(turn):
             return self._repeat(turn, turn.gettext("Please choose one of the buttons."))
-        return self.ask.answer(turn, text)
+        outcome = self.ask.answer(turn, text)
+        if turn.person.onboarded and (switch := language_switch.watch(turn, text)):
+            outcome.replies.append(switch)  # after the answer: what they asked comes first
+        return outcome
 
     async def on_unsupported(self, turn: Turn) -> Outcome:
         if self.in_a_question(turn):

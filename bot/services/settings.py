@@ -7,7 +7,7 @@ from bot.domain import languages
 from bot.domain.person import Begeleiding
 from bot.domain.questions import Conversation, Flow, Step, next_step
 from bot.domain.replies import Outcome, Reply, rows
-from bot.services import questions
+from bot.services import language_switch, questions
 from bot.services.turn import Turn, button
 
 SCOPE = "s"
@@ -41,6 +41,19 @@ class SettingsService:
             turn.person.announcements = what == "news-on"
             _ = turn.gettext
             return self.show(turn, _("Saved."))
+        if what == language_switch.KEEP:
+            _ = turn.gettext
+            return Outcome([Reply(turn.fill(_(
+                "Fine: Wegwijs keeps speaking {language} with you. /language changes it "
+                "any time."), language=languages.by_code(turn.language).native_name))])
+        if what.startswith(language_switch.SWITCH):
+            code = what.removeprefix(language_switch.SWITCH)
+            if not questions.accept(turn, Step.LANGUAGE, code, self._knowledge):
+                return None
+            _ = turn.gettext
+            saved = self.show(turn, _("Saved."))
+            saved.replies[0:0] = questions.draft_notice(turn, Step.LANGUAGE)
+            return saved
         step = CHANGEABLE.get(what)
         if step is None:
             return None

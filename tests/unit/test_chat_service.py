@@ -374,3 +374,40 @@ async def test_privacy_commands_during_onboarding_keep_the_question_in_view(
     for command in ("stop", "resume", "mydata", "help"):
         outcome = await chat.command(ME, command)
         assert data_of(outcome)[-2:] == ["o:consent:yes", "o:consent:no"], command
+
+
+async def test_several_messages_in_another_language_ask_once_whether_to_switch(
+        chat: ChatService, store: MemoryStore) -> None:
+    arabic = Caller(telegram_id=43, chat_id=43, language_code="ar")
+    await onboard(chat, arabic, "ar")
+    # A quoted Dutch letter and two English questions: no single message switches anything.
+    for said in ("Ik heb een brief van de Belastingdienst gekregen",
+                 "I got a letter from the tax office",
+                 "Where can I find a doctor?"):
+        outcome = await chat.text(arabic, said)
+        assert not any(d.startswith("s:open:switch") for d in data_of(outcome))
+    third = await chat.text(arabic, "How do I apply for health care allowance?")
+    assert data_of(third)[-2:] == ["s:open:switch-en", "s:open:switch-keep"]
+    question = strip_controls(third.replies[-1].text)
+    assert question.startswith("You have written to me in English a few times.")
+    assert "English" in question.split("\n\n")[1]  # then in Arabic, naming English
+    # Never asked again about English, whatever they answer.
+    kept = await chat.button(arabic, "s:open:switch-keep")
+    assert "العربية" in strip_controls(texts(kept))
+    for said in ("Thank you very much for the help", "I will call them tomorrow morning",
+                 "Can you explain this letter to me?"):
+        outcome = await chat.text(arabic, said)
+        assert not any(d.startswith("s:open:switch") for d in data_of(outcome))
+
+
+async def test_the_switch_button_changes_the_language(chat: ChatService) -> None:
+    dutch = Caller(telegram_id=44, chat_id=44, language_code="nl")
+    await onboard(chat, dutch, "nl")
+    for said in ("I have a question about my rent", "My landlord sent me a letter today",
+                 "What should I do with this letter?"):
+        outcome = await chat.text(dutch, said)
+    assert "s:open:switch-en" in data_of(outcome)
+    switched = await chat.button(dutch, "s:open:switch-en")
+    assert "Saved." in texts(switched)
+    forged = await chat.button(dutch, "s:open:switch-xx")
+    assert "I do not recognise this button." in texts(forged)
