@@ -67,12 +67,14 @@ class Copy:
 
 @dataclass(frozen=True)
 class Translate:
-    """What a relayed text said and the languages to translate it between. It lives in the
-    row's body, which is emptied once the row has ended."""
+    """A text to machine-translate when the row is delivered: a relayed message, or the
+    coordinators' text under a request to write a version (a draft to start from). It
+    lives in the row's body, which is emptied once the row has ended."""
 
     text: str
     source: str
     target: str
+    reader: str = ""  # the language the recipient reads the bot in, when not `target`
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ class Message:
     edit_of: int | None = None  # replace this earlier message of the bot instead of sending
     paid: bool = False  # a broadcast sent with allow_paid_broadcast (WEGWIJS_PAID_BROADCAST)
     reply_to: int | None = None  # a message in the recipient's chat this one answers
+    # Shown under the text as a machine draft (bot.services.relay_translation), when a
+    # model serves the pair; without one the message goes as it is.
+    draft: Translate | None = None
 
     def reply(self) -> Reply:
         return Reply(self.text, self.keyboard, self.document)
@@ -97,8 +102,9 @@ class Message:
         if self.copy is not None:
             translate = self.copy.translate
             raw["copy"] = [self.copy.from_chat_id, self.copy.message_id, self.copy.reply_to,
-                           self.copy.caption] + (
-                [[translate.text, translate.source, translate.target]] if translate else [])
+                           self.copy.caption] + ([_translate(translate)] if translate else [])
+        if self.draft is not None:
+            raw["draft"] = _translate(self.draft)
         if self.reply_to is not None:
             raw["reply_to"] = self.reply_to
         if self.edit_of is not None:
@@ -120,7 +126,11 @@ class Message:
                    _copy(copied) if copied else None,
                    Document(attached[0], base64.b64decode(attached[1]), attached[2])
                    if attached else None, raw.get("edit_of"), bool(raw.get("paid")),
-                   raw.get("reply_to"))
+                   raw.get("reply_to"), Translate(*raw["draft"]) if raw.get("draft") else None)
+
+
+def _translate(translate: Translate) -> list[str]:
+    return [translate.text, translate.source, translate.target, translate.reader]
 
 
 def _copy(raw: list[Any]) -> Copy:

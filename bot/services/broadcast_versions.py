@@ -123,7 +123,10 @@ class BroadcastVersions:
                                   count=str(count), language=name))
         keyboard = ((Button(a.say(reader, _("✍️ Write the {language} version"),
                                   language=name), f"{SCOPE}:write:{found.id}-{language}"),),)
-        return reader.readable(outbox.Message("\n".join(lines), keyboard))
+        draft = outbox.Translate(text, found.source, language, reader.language) \
+            if text else None  # a machine draft, when a model serves the pair
+        return replace(reader.readable(outbox.Message("\n".join(lines), keyboard)),
+                       draft=draft)
 
     async def toggle_fallback(self, turn: Turn, found: b.Broadcast, language: str) -> None:
         if language not in b.ALL_LANGUAGES or language == found.source:

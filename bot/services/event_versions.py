@@ -11,6 +11,7 @@ are told who wrote it. The first approved version counts; a later one replaces i
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from bot.content.knowledge import Knowledge
 from bot.domain import actions, audit, outbox
@@ -103,7 +104,12 @@ class EventVersions:
         keyboard = ((Button(reader.fill(reader.gettext("✍️ Write the {language} text"),
                                         language=name),
                             f"{SCOPE}:write:{event.id}-{language}"),),)
-        return reader.readable(outbox.Message("\n".join(lines), keyboard))
+        # A machine draft to start from, when a model serves the pair: the title on the
+        # first line, as they are asked to write it.
+        draft = outbox.Translate("\n".join(t for t in (texts.title, texts.description) if t),
+                                 source, language, reader.language)
+        return replace(reader.readable(outbox.Message("\n".join(lines), keyboard)),
+                       draft=draft)
 
     # -- the sleutelpersoon writes and approves ------------------------------------------
 

@@ -8,6 +8,7 @@ language. When translation fails, the original goes with a word that it did.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from bot.domain import outbox
@@ -23,6 +24,8 @@ def _(message: str) -> str:
 
 MARKER = _("🤖 Machine translation from {language}; it may contain mistakes:")
 FAILED = _("🤖 The machine translation did not work this time; this is the original.")
+DRAFT = _("🤖 A machine translation into {language} to start from. It may contain "
+          "mistakes: read it well, correct it, and send it as your own. Tap it to copy it:")
 
 
 class RelayTranslation:
@@ -31,6 +34,8 @@ class RelayTranslation:
         self._catalogs = catalogs
 
     async def prepare(self, message: outbox.Message) -> outbox.Message:
+        if message.draft is not None:
+            return await self._with_draft(message, message.draft)
         copy = message.copy
         if copy is None or copy.translate is None:
             return message
@@ -45,3 +50,21 @@ class RelayTranslation:
                                  language=language_name(wanted.source, reader.language))
             text = f"{original}\n\n<i>{marker}</i>\n{escape(done[0].text, quote=False)}"
         return reader.readable(outbox.Message(text, reply_to=copy.reply_to))
+
+    async def _with_draft(self, message: outbox.Message,
+                          wanted: outbox.Translate) -> outbox.Message:
+        """A request to write a version, with a machine draft under it when a model serves
+        the pair (kept in the database: the same text goes to several people)."""
+        bare = replace(message, draft=None)
+        if not self._translation.can(wanted.source, wanted.target):
+            return bare
+        done = await self._translation.translate([wanted.text], wanted.source, wanted.target,
+                                                 store=True)
+        if done is None:
+            return bare
+        reader = Reader(self._catalogs, wanted.reader or wanted.target)
+        marker = reader.fill(reader.gettext(DRAFT),
+                             language=language_name(wanted.target, reader.language))
+        draft = escape(done[0].text, quote=False)
+        # <pre>: Telegram copies it with one tap; the sleutelpersoon sends it back corrected.
+        return replace(bare, text=f"{message.text}\n\n<i>{marker}</i>\n<pre>{draft}</pre>")

@@ -83,6 +83,8 @@ def test_a_message_survives_the_row() -> None:
     assert outbox.Message.loads(plain.dumps()) == plain
     answering = outbox.Message("Hallo", reply_to=12)
     assert outbox.Message.loads(answering.dumps()) == answering
+    drafted = outbox.Message("Write it", draft=outbox.Translate("Taalcafé", "nl", "ar", "en"))
+    assert outbox.Message.loads(drafted.dumps()) == drafted
 
 
 # -- the drainer ---------------------------------------------------------------------------
