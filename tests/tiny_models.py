@@ -101,6 +101,20 @@ class _Tokens:
     decoder_start: str = "<s>"
 
 
+@dataclass(frozen=True)
+class Size:
+    """A model as big as a real one (bench/translate.py): Argos's Transformer base has 6+6
+    layers, d_model 512, 8 heads, FFN 2048 and a 50,000-piece vocabulary. The weights stay
+    random and the output fixed; only the amount of computation is real."""
+
+    layers: int = 6
+    d_model: int = 512
+    heads: int = 8
+    ffn: int = 2048
+    vocabulary: int = 32_000
+    quantization: str = "int8"  # as argos-train converts its packages
+
+
 class _TinyConverter(Converter):  # type: ignore[misc]  # ctranslate2 ships no type hints
     """Builds a 1+1 layer TransformerSpec whose decoder emits ``slots[t]`` at step ``t``.
 
@@ -117,6 +131,7 @@ class _TinyConverter(Converter):  # type: ignore[misc]  # ctranslate2 ships no t
         pre_norm: bool = True,
         start_from_zero_embedding: bool = False,
         activation: common_spec.Activation = common_spec.Activation.RELU,
+        size: Size | None = None,
     ) -> None:
         if len(set(vocab)) != len(vocab):
             raise ValueError("vocabulary has duplicate tokens")
@@ -124,6 +139,8 @@ class _TinyConverter(Converter):  # type: ignore[misc]  # ctranslate2 ships no t
         if missing:
             raise ValueError(f"slot tokens not in the vocabulary: {sorted(missing)}")
         self.vocab = list(vocab)
+        if size is not None:  # pieces nobody produces, so the output layer is full size
+            self.vocab += [f"▁unused{i}" for i in range(max(0, size.vocabulary - len(vocab)))]
         self.slots = [*slots, tokens.eos]
         self.tokens = tokens
         self.pre_norm = pre_norm
@@ -132,8 +149,13 @@ class _TinyConverter(Converter):  # type: ignore[misc]  # ctranslate2 ships no t
         # One residual dimension per slot; 4 heads need d divisible by 4 (8 keeps it round).
         self.d = max(32, -(-len(self.slots) // 8) * 8)
         self.ffn = 2 * self.d
+        self.layers, self.heads = 1, 4
+        if size is not None:
+            self.d, self.ffn = max(self.d, size.d_model), size.ffn
+            self.layers, self.heads = size.layers, size.heads
         self.max_positions = 256
         self.rng = np.random.default_rng(0)
+        self.quantization = size.quantization if size is not None else None
 
     def _rand(self, *shape: int) -> Array:
         return (self.rng.standard_normal(shape) * 0.1).astype(np.float32)
@@ -155,7 +177,8 @@ class _TinyConverter(Converter):  # type: ignore[misc]  # ctranslate2 ships no t
     def _load(self) -> TransformerSpec:
         d, n_vocab = self.d, len(self.vocab)
         spec = TransformerSpec.from_config(
-            num_layers=1, num_heads=4, pre_norm=self.pre_norm, activation=self.activation
+            num_layers=self.layers, num_heads=self.heads, pre_norm=self.pre_norm,
+            activation=self.activation
         )
 
         # Encoder: random weights so the real encoder path runs; sinusoidal positions.
@@ -213,7 +236,7 @@ class _TinyConverter(Converter):  # type: ignore[misc]  # ctranslate2 ships no t
         """Convert into ``out_dir``, which must be missing or empty (convert() rmtrees it)."""
         if out_dir.exists() and any(out_dir.iterdir()):
             raise FileExistsError(f"{out_dir} is not empty")
-        self.convert(str(out_dir), force=True)
+        self.convert(str(out_dir), force=True, quantization=self.quantization)
         return out_dir
 
 
@@ -292,6 +315,7 @@ def _argos_package(
     version: str,
     sentence_splitter: bool,
     model_bin: bytes | None = None,
+    size: Size | None = None,
 ) -> Path:
     name = f"translate-{source}_{target}-{version.replace('.', '_')}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -303,7 +327,8 @@ def _argos_package(
         # argostranslate feeds the raw SentencePiece pieces, so the model vocabulary is the
         # SentencePiece vocabulary (<unk>, <s>, </s>, ...); the decoder starts from <s>.
         vocab = [vocab_sp.id_to_piece(i) for i in range(vocab_sp.get_piece_size())]
-        _TinyConverter(vocab, _output_pieces(sp_model, output)).write(root / "model")
+        _TinyConverter(vocab, _output_pieces(sp_model, output), size=size).write(
+            root / "model")
         if model_bin is not None:
             (root / "model" / "model.bin").write_bytes(model_bin)
         if sentence_splitter:
@@ -342,6 +367,7 @@ def build_argos(
     *,
     version: str = "1.0",
     sentence_splitter: bool = True,
+    size: Size | None = None,
 ) -> Path:
     """Write ``translate-<source>_<target>-<version>.argosmodel`` into ``out_dir``.
 
@@ -350,7 +376,8 @@ def build_argos(
     download a MiniSBD model, so only use that to test how a runtime copes.
     """
     return _argos_package(
-        out_dir, source, target, output, version=version, sentence_splitter=sentence_splitter
+        out_dir, source, target, output, version=version, sentence_splitter=sentence_splitter,
+        size=size,
     )
 
 
