@@ -7,7 +7,8 @@ Needs the [translate] extra (`make test-translate` installs it). Nothing is down
 models are built here with tests/tiny_models.py, as big as Argos's own (Transformer base:
 6+6 layers, d_model 512, 8 heads, FFN 2048, int8; a 32,000-piece vocabulary) but with random
 weights and a fixed output of about 28 pieces (the tiny SentencePiece model cuts text into
-short pieces), so the computation per sentence is real and the text is not. `--small` uses the 1+1-layer test models instead (a quick look).
+short pieces), so the computation per sentence is real and the text is not. `--small` uses
+the 1+1-layer test models instead (a quick look).
 
 1. Latency per sentence, `--sentences` different Arabic sentences one by one (no cache hit):
      ctranslate2      the baseline: the model's ctranslate2.Translator called directly on
@@ -44,7 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 try:
     import ctranslate2
-    from tiny_models import Size, build_argos  # noqa: E402
+    from tiny_models import Size, build_argos
 except ImportError:
     sys.exit("bench/translate.py needs the [translate] extra: make test-translate")
 
