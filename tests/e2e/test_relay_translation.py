@@ -19,7 +19,7 @@ from test_handoff import appoint, ask, heard, invite, newcomer_of
 from texts import data, seen, tr
 from tiny_models import build_argos
 
-from bot.services.relay_translation import MARKER
+from bot.services.relay_translation import FAILED, MARKER
 from bot.translation import argos
 from bot.translation.service import argos_dir
 
@@ -81,3 +81,26 @@ async def test_an_arabic_newcomer_and_a_dutch_sleutelpersoon_through_machine_tra
 
     rows = bot.rows("SELECT waiting_text FROM relay_messages WHERE waiting_text IS NOT NULL")
     assert rows == []  # the text kept for the translation went once it was copied
+
+
+async def test_a_model_that_breaks_while_the_bot_runs_leaves_the_original_and_a_note(
+        api: FakeBotAPI, bot: RunningBot, tmp_path: Path) -> None:
+    coordinator = await appoint(api, bot, 900, "leiden")
+    daan = await invite(coordinator, "leiden", 901, "nl", "Daan")
+    amal = await newcomer_of(api, 101, "ar")
+    handoff_id, _message_id, _answers = await ask(amal, "عندي سؤال عن الإيجار")
+    await heard(daan)
+    await daan.press(f"r:claim:{handoff_id}")
+    await heard(daan)  # the question, translated
+    await heard(amal)  # Daan will answer
+    # The Dutch→English model's weights are damaged on disk (loaded at its first use).
+    [nl_en] = (tmp_path / "translation" / "argos").glob("translate-nl_en-*")
+    (nl_en / "model" / "model.bin").write_bytes(b"\x06\x00\x00\x00damaged")
+    api.user_message(daan.id, "Ik bel je morgen", language_code="nl")
+    [answer] = await heard(amal)
+    assert seen(answer).startswith("Ik bel je morgen")
+    assert tr("ar", FAILED) in seen(answer)
+    # The bot goes on: the next message is copied as it is (no model for the pair now).
+    api.user_message(daan.id, "Tot morgen", language_code="nl")
+    [next_one] = await heard(amal)
+    assert next_one.method == "copyMessage"
