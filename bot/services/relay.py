@@ -39,6 +39,13 @@ CLAIMED = _("{name} will answer your question. Write here: your messages go to {
 REACHED_OUT = _("Hello! {name} is a sleutelpersoon of Wegwijs and speaks your language. "
                 "{name} would like to know how you are, and can help with letters or other "
                 "questions. Write here: your messages go to {name}.")
+# The same, from someone who reads the newcomer through machine translation.
+REACHED_OUT_TRANSLATED = _(
+    "Hello! {name} is a sleutelpersoon of Wegwijs. {name} would like to know how you are, "
+    "and can help with letters or other questions. Write here: your messages go to {name}.")
+TRANSLATED = _("🤖 {name} does not speak your language. Wegwijs translates your messages "
+               "for them by machine, and theirs for you; a machine translation may contain "
+               "mistakes, so write short, simple sentences.")
 RELEASED = _("Your question goes to another sleutelpersoon. You will get a message when "
              "someone takes it.")
 # A transferred question waits this long for the colleague asked, then routing goes on.
@@ -172,9 +179,11 @@ class Relay:
                              f"handoff:{handoff.id}:claimed-card", turn.now,
                              self._conversation_keyboard(turn, handoff))
         await relay_copy.copy_waiting(turn.uow, self._router, handoff, turn.person, turn.now)
-        await self._tell_newcomer(turn, handoff, profile.display_name, REACHED_OUT
+        translated = self._router.through_translation(profile, handoff)
+        reached_out = REACHED_OUT_TRANSLATED if translated else REACHED_OUT
+        await self._tell_newcomer(turn, handoff, profile.display_name, reached_out
                                   if handoff.source is h.Source.REACH_OUT else CLAIMED,
-                                  "claimed")
+                                  "claimed", translated=translated)
         return Outcome(notice=_("✅ The question is yours."))
 
     def _card(self, turn: Turn, handoff: h.Handoff) -> str:
@@ -401,12 +410,14 @@ class Relay:
         return await turn.uow.people.get(handoff.newcomer_id) if handoff.newcomer_id else None
 
     async def _tell_newcomer(self, turn: Turn, handoff: h.Handoff, name: str, template: str,
-                             key: str) -> None:
+                             key: str, *, translated: bool = False) -> None:
         newcomer = await self._newcomer(turn, handoff)
         if newcomer is None:
             return
         reader = Reader(self._router.catalogs, newcomer.language)
         text = reader.fill(reader.gettext(template), name=name)
+        if translated:  # honest about who reads them, and how
+            text += "\n\n" + reader.fill(reader.gettext(TRANSLATED), name=name)
         keyboard: Keyboard = ()
         if key == "claimed":  # what they can do now: share a first name, or end it
             ref = str(handoff.id)

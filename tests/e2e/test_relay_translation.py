@@ -19,6 +19,7 @@ from test_handoff import appoint, ask, heard, invite, newcomer_of
 from texts import data, seen, tr
 from tiny_models import build_argos
 
+from bot.services.relay import TRANSLATED
 from bot.services.relay_translation import FAILED, MARKER
 from bot.translation import argos
 from bot.translation.service import argos_dir
@@ -69,7 +70,8 @@ async def test_an_arabic_newcomer_and_a_dutch_sleutelpersoon_through_machine_tra
     assert shown.startswith("عندي رسالة من البلدية لا أفهمها")  # the original first
     marker = tr("nl", MARKER).split("{language}")[0]
     assert marker in shown and shown.rstrip().endswith(SAID[("en", "nl")])  # via English
-    await heard(amal)  # "Daan will answer your question"
+    [claimed] = await heard(amal)  # Daan will answer, and reads her through a machine
+    assert tr("ar", TRANSLATED).split("{name}")[1].strip()[:20] in seen(claimed)
 
     # Daan answers in Dutch; Amal reads it with its Arabic translation, marked in Arabic.
     api.user_message(daan.id, "Stuur me een foto van de brief alstublieft", language_code="nl")
