@@ -140,7 +140,8 @@ async def build_app(settings: Settings, clock: Clock = utc_now) -> AsyncIterator
                                settings.knowledge_dir, demo=demo,
                                feed_minutes=settings.event_feed_minutes)
         yield App(settings, database, uow, catalogs, knowledge, chat, Reachability(uow, clock),
-                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast), clock, sources,
+                  Desk(chat, knowledge, runner, paid=settings.paid_broadcast,
+                       locales_dir=settings.locales_dir), clock, sources,
                   translation)
     finally:
         await database.dispose()

@@ -293,6 +293,69 @@ def i18n_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         typer.echo(f"{lang:<10}{s.translated:>12}{s.draft:>8}{s.machine:>9}{s.missing:>9}")
 
 
+@i18n_app.command("apply-reviews")
+def i18n_apply_reviews(dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would be written; change nothing.")] = False) -> None:
+    """Write the texts sleutelpersonen accepted with /review into locales/ (reviewed, with a
+    `reviewed-by:` line per reviewer's pseudonym), and mark them written."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from bot.content.catalog_status import Accepted, apply_reviews, po_path
+    from bot.services import review_apply
+
+    settings = _settings()
+    found = _with_database(settings, lambda uow: review_apply.pending(uow, _today(settings)))
+    if not found:
+        typer.echo("No accepted reviews to write.")
+        return
+    accepted = [p.accepted for p in found]
+    with tempfile.TemporaryDirectory() as scratch:
+        locales = settings.locales_dir
+        if dry_run:  # the same run on copies: exactly what would happen, nothing changed
+            locales = Path(scratch)
+            for language in {a.language for a in accepted}:
+                source = po_path(settings.locales_dir, language)
+                if source.is_file():
+                    po_path(locales, language).parent.mkdir(parents=True)
+                    shutil.copy2(source, po_path(locales, language))
+        result = apply_reviews(locales, accepted)
+
+    def show(items: Sequence[Accepted]) -> None:
+        for a in items:
+            where = f" [{a.context}]" if a.context else ""
+            typer.echo(f"  {a.language}{where} {a.msgid[:60]!r}: {', '.join(a.reviewers)}")
+
+    verb = "Would write" if dry_run else "Wrote"
+    typer.echo(f"{verb} {len(result.applied)} reviewed text(s):")
+    show(result.applied)
+    for items, why in ((result.not_found, "no such entry (its English text changed, or it "
+                                          "is gone)"),
+                       (result.plural, "plural entries, which reviews cannot change yet"),
+                       (result.broken, "the text changes a {placeholder}, a /command or "
+                                       "an HTML tag")):
+        if items:
+            typer.echo(f"Not written, {why}: {len(items)}")
+            show(items)
+    if dry_run:
+        typer.echo("Dry run: nothing was written.")
+        return
+    done = {(a.language, a.context, a.msgid) for a in result.applied}
+    written = [p for p in found
+               if (p.accepted.language, p.accepted.context, p.accepted.msgid) in done]
+
+    async def mark(uow: UnitOfWork) -> int:
+        marked = await review_apply.mark_applied(uow, written, utc_now())
+        await uow.commit()
+        return marked
+
+    _with_database(settings, mark)
+    if result.written:
+        typer.echo("Next: run `make i18n`, look at `git diff locales/`, and commit the "
+                   "catalogs.")
+
+
 @i18n_app.command("prefill")
 def i18n_prefill(lang: Annotated[str, typer.Option(
         help="The catalog to fill: ar, ti or nl.")]) -> None:

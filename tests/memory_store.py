@@ -484,6 +484,29 @@ class NoTranslations:
         return 0
 
 
+class NoReviews:
+    """The memory store keeps no votes on catalog texts nor language leads (their tests
+    run on SQLite and PostgreSQL)."""
+
+    async def of(self, telegram_id: int) -> list[object]:
+        return []
+
+    async def appointed_by(self, telegram_id: int) -> list[object]:
+        return []
+
+    async def leads(self, language: str | None = None) -> list[object]:
+        return []
+
+    async def end_leads(self, telegram_id: int) -> int:
+        return 0
+
+    async def forget(self, telegram_id: int) -> None:
+        return None
+
+    def __getattr__(self, name: str) -> object:
+        raise NotImplementedError(f"the memory store has no catalog reviews ({name})")
+
+
 class MemoryUnitOfWork:
     """Works on a copy; commit() publishes it, leaving without commit discards it."""
 
@@ -505,6 +528,7 @@ class MemoryUnitOfWork:
         self.broadcasts = NoBroadcasts()
         self.events = NoEvents()
         self.translations = NoTranslations()
+        self.reviews = NoReviews()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -24,8 +24,11 @@ Format: "<scope>:<name>[:<value>]". Scopes:
      cancel                                      a:ask:<event>-<lang>, a:edit:<date>,
                                                  a:ed:<date>-<what>, a:cancel:<date>
   y  a sleutelpersoon's text of an event          y:write:<event>-<lang>, y:ok:<event>-<lang>
-Scopes p, r, c, n, x, v, a and y belong to an audience (bot.services.desk): their services check
-the role.
+  q  a sleutelpersoon's /review of catalog texts  q:lang:<lang>, q:ok:<lang>-<entry>-<text>,
+                                                 q:edit:..., q:skip:<lang>-<entry>, q:stop
+  l  a coordinator's /leads (language leads)      l:on-<lang>:<role>-<telegram id>, l:off-...
+Scopes p, r, c, n, x, v, a, y, q and l belong to an audience (bot.services.desk): their
+services check the role.
 """
 
 from __future__ import annotations

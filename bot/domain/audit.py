@@ -42,6 +42,8 @@ class Act(StrEnum):
     EVENT_CANCEL = "events.cancel"  # cancelling one date of an event
     EVENT_CREATE = "events.create"  # a coordinator's event, made with /newevent
     EVENT_VERSION = "events.version"  # asking for, writing or approving a language's text
+    CATALOG_REVIEW = "catalog.review"  # /review: judging the bot's own translations
+    LANGUAGE_LEAD = "catalog.lead"  # appointing or ending a language lead (/leads)
 
 
 class Reason(StrEnum):

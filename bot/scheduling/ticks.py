@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain import handoff as h
+from bot.domain.catalog_review import RETENTION as REVIEW_RETENTION
 from bot.domain.translation import CACHE_RETENTION
 from bot.services import broadcasts, events, handoff, outbox, privacy, staff
 from bot.services.broadcasts import Broadcasts
@@ -46,6 +47,11 @@ async def retention_tick(uow_factory: UnitOfWorkFactory, clock: Clock, checkins:
         await uow.commit()
     if unused:
         log.info("retention: removed %s machine translations unused for 180 days", unused)
+    async with uow_factory() as uow:  # votes on catalog texts: the catalogs keep the result
+        votes = await uow.reviews.purge(clock() - REVIEW_RETENTION)
+        await uow.commit()
+    if votes:
+        log.info("retention: removed %s votes on translations cast two years ago", votes)
     invitations, entries = await staff.purge_records(uow_factory, clock())
     if invitations or entries:
         log.info("retention: removed %s old invitations and %s audit entries", invitations,

@@ -14,6 +14,8 @@ handed to the service of its audience in one unit of work.
                                           EventCompose: /newevent, EventEdit ("a")
   sleutelpersonen, asked by a coordinator EventVersions: an event's text ("y")
   sleutelpersonen, asked by a coordinator BroadcastVersions: a broadcast's version ("v")
+  sleutelpersonen                         Review: /review, the bot's own texts ("q")
+  coordinators                            Leads: /leads, language leads of the review ("l")
 
 COMMANDS and SCOPES say which audience a command or a button scope belongs to; Telegram's
 routers filter on the same tables (with the role filter on the router), and the console
@@ -27,6 +29,7 @@ answer (the handoff's relay), else the newcomer's search.
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 
 from bot.content.knowledge import Knowledge
 from bot.domain import actions, audit, invitation
@@ -48,6 +51,8 @@ from bot.services import (
     handoff,
     invitations,
     profile,
+    review,
+    review_leads,
     staff,
 )
 from bot.services.broadcast_compose import BroadcastCompose
@@ -69,7 +74,10 @@ from bot.services.queue import QueueService
 from bot.services.relay import COMMANDS as COMMANDS_OF_RELAY
 from bot.services.relay import Relay
 from bot.services.reports import Reports
+from bot.services.review import Review
+from bot.services.review_leads import Leads
 from bot.services.turn import Turn
+from bot.settings import PROJECT_ROOT
 
 
 class Audience(StrEnum):
@@ -90,10 +98,12 @@ COMMANDS: dict[str, Audience] = {
     "broadcast": Audience.COORDINATOR,
     "attendance": Audience.COORDINATOR,
     "newevent": Audience.COORDINATOR,
+    "leads": Audience.COORDINATOR,
     "profile": Audience.SLEUTELPERSOON,
     "conversations": Audience.SLEUTELPERSOON,
     "answer": Audience.SLEUTELPERSOON,
     "begeleiding": Audience.SLEUTELPERSOON,
+    "review": Audience.SLEUTELPERSOON,
 }
 SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELPERSOON,
                                checkin_overview.SCOPE: Audience.COORDINATOR,
@@ -101,6 +111,8 @@ SCOPES: dict[str, Audience] = {"c": Audience.COORDINATOR, "p": Audience.SLEUTELP
                                event_overview.SCOPE: Audience.COORDINATOR,
                                event_versions.SCOPE: Audience.SLEUTELPERSOON,
                                broadcast_versions.SCOPE: Audience.SLEUTELPERSOON,
+                               review.SCOPE: Audience.SLEUTELPERSOON,
+                               review_leads.SCOPE: Audience.COORDINATOR,
                                HELPER_SCOPE: Audience.SLEUTELPERSOON}
 
 
@@ -114,7 +126,8 @@ def audience_of_button(data: str | None) -> Audience:
 
 class Desk:
     def __init__(self, chat: ChatService, knowledge: Knowledge,
-                 broadcasts: Broadcasts | None = None, *, paid: bool = False) -> None:
+                 broadcasts: Broadcasts | None = None, *, paid: bool = False,
+                 locales_dir: Path = PROJECT_ROOT / "locales") -> None:
         self.chat = chat
         self.turns = chat.turns
         self._knowledge = knowledge
@@ -139,6 +152,8 @@ class Desk:
         self.event_edit = EventEdit(knowledge, chat.event_notices, zone)
         self.event_versions = EventVersions(knowledge, self.turns.catalogs,
                                             self.versions.writers)
+        self.review = Review(knowledge, chat.topics, locales_dir)
+        self.leads = Leads(knowledge, self.turns.catalogs)
 
     def set_bot_username(self, username: str | None) -> None:
         """Invitation links point at the bot: the transport tells its name once known."""
@@ -196,6 +211,10 @@ class Desk:
                 return await self.events.show(turn)
             case Audience.COORDINATOR if name == "newevent":
                 return await self.event_compose.command(turn)
+            case Audience.COORDINATOR if name == "leads":
+                return await self.leads.command(turn)
+            case Audience.SLEUTELPERSOON if name == "review":
+                return await self.review.command(turn)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_command(turn, name, args)
             case Audience.SLEUTELPERSOON if name in COMMANDS_OF_RELAY:
@@ -218,6 +237,10 @@ class Desk:
                 return await self.event_versions.on_button(turn, data)
             case Audience.SLEUTELPERSOON if data.startswith(f"{broadcast_versions.SCOPE}:"):
                 return await self.versions.on_button(turn, data)
+            case Audience.SLEUTELPERSOON if data.startswith(f"{review.SCOPE}:"):
+                return await self.review.on_button(turn, data)
+            case Audience.COORDINATOR if data.startswith(f"{review_leads.SCOPE}:"):
+                return await self.leads.on_button(turn, data)
             case Audience.COORDINATOR:
                 return await self.coordinators.on_button(turn, data)
             case Audience.SLEUTELPERSOON if data.startswith(f"{HELPER_SCOPE}:"):
@@ -229,7 +252,7 @@ class Desk:
     async def on_text(self, turn: Turn, text: str) -> Outcome:
         match self._open_flow(turn):
             case (broadcast_summary.FLOW | broadcast_versions.FLOW | event_compose.FLOW
-                  | event_versions.FLOW | event_edit.FLOW):
+                  | event_versions.FLOW | event_edit.FLOW | review.FLOW):
                 return await self.on_posted(turn, Posted(0, text))
             case invitations.FLOW:
                 return await self.invitations.on_text(turn, text)
@@ -241,6 +264,13 @@ class Desk:
         """The open question first; then the handoff the person is in (as the newcomer, or
         as a sleutelpersoon answering it); then, for text, the newcomer's search."""
         flow = self._open_flow(turn)
+        if flow == review.FLOW:
+            if self.review.writing(turn):
+                return await self.review.on_posted(turn, posted)
+            # An entry shown, waiting for a button: what they write now goes where it would
+            # go without the review (a conversation they answer, the search); the screen's
+            # buttons keep working without it.
+            turn.conversation, flow = None, None
         if flow == broadcast_summary.FLOW:
             return await self.compose.on_posted(turn, posted)
         if flow == broadcast_versions.FLOW:
@@ -311,6 +341,8 @@ class Desk:
         return found is not None and found.handoff_id in {x.id for x in helping}
 
     async def on_unsupported(self, turn: Turn) -> Outcome:
+        if self.review.writing(turn):
+            return await self.review.on_posted(turn, Posted(0, None, "other"))
         match self._open_flow(turn):
             case invitations.FLOW:
                 return await self.invitations.on_unsupported(turn)

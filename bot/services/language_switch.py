@@ -9,9 +9,9 @@ harmless as any settings button.
 
 from __future__ import annotations
 
-from bot.domain import languages
 from bot.domain.language_switch import observe
 from bot.domain.replies import Reply
+from bot.services.profile_questions import language_name
 from bot.services.staff import fill_for
 from bot.services.turn import Turn, button
 from bot.translation.detect import detect
@@ -37,12 +37,14 @@ def watch(turn: Turn, text: str) -> Reply | None:
     person.language_watch, ask = observe(person.language_watch, current, detect(text))
     if ask is None:
         return None
-    other, own = languages.by_code(ask).native_name, languages.by_code(current).native_name
     new = turn.catalogs.translator(ask)
-    # First in the language they have been writing, then in their own.
-    text = fill_for(ask, new.gettext(QUESTION), language=other) + "\n\n" + fill_for(
-        current, turn.gettext(QUESTION), language=other)
-    yes = fill_for(ask, new.gettext(_("Yes, switch to {language}")), language=other)
-    keep = fill_for(current, turn.gettext(_("No, keep {language}")), language=own)
+    # First in the language they have been writing, then in their own; each names the
+    # languages in its own words ("English" / "الإنجليزية").
+    text = fill_for(ask, new.gettext(QUESTION), language=language_name(ask, ask)) + "\n\n" + \
+        fill_for(current, turn.gettext(QUESTION), language=language_name(ask, current))
+    yes = fill_for(ask, new.gettext(_("Yes, switch to {language}")),
+                   language=language_name(ask, ask))
+    keep = fill_for(current, turn.gettext(_("No, keep {language}")),
+                    language=language_name(current, current))
     return Reply(text, ((button(yes, SCOPE, "open", f"{SWITCH}{ask}"),),
                         (button(keep, SCOPE, "open", KEEP),)))

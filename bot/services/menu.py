@@ -61,6 +61,7 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("newevent", _("Create an event; sleutelpersonen translate it")),
         ("report", _("Monthly activity of the sleutelpersonen (CSV)")),
         ("audit", _("What was done and refused")),
+        ("leads", _("Language leads for the review of translations")),
     ),
     Role.SLEUTELPERSOON: (
         ("conversations", _("Your conversations with newcomers")),
@@ -68,6 +69,7 @@ STAFF_COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
         ("begeleiding", _("Note when a newcomer's begeleiding ends, e.g. /begeleiding 2027-06")),
         ("profile", _("Your profile, hours and pause")),
         ("report", _("Your activity last month (CSV)")),
+        ("review", _("Check the bot's texts in your language")),
     ),
 }
 

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain.catalog_review import Lead
 from bot.domain.handoff import Handoff
 from bot.domain.invitation import Invitation
 from bot.domain.questions import Conversation, Flow, Step
@@ -107,6 +108,18 @@ async def export(turn: Turn) -> Outcome:
             for r, o in await turn.uow.events.of_person(person.id)],
         "events_you_asked_to_hear_about": [
             c.value for c in await turn.uow.events.subscriptions(person.id)],
+        # Your votes on the bot's translations (/review): kept without your name after
+        # /delete, since the texts are the project's; and languages you lead, or leads you
+        # appointed as a coordinator.
+        "translation_reviews": [
+            {"language": v.language, "context": v.context, "english": v.msgid,
+             "verdict": v.verdict.value, "judged": v.judged, "proposed": v.proposed,
+             "as_language_lead": v.by_lead, "at": _iso(v.at),
+             "written_into_the_catalog_at": _iso(v.applied_at)}
+            for v in await turn.uow.reviews.of(person.telegram_id)],
+        "language_leads": _leads(
+            [x for x in await turn.uow.reviews.leads() if x.telegram_id == person.telegram_id],
+            await turn.uow.reviews.appointed_by(person.telegram_id)),
         # What others (a coordinator, the operator) did that names you: who is left out.
         "audit_about_you": [{"at": _iso(e.at), "action": e.action.value,
                              "municipality": e.municipality, "allowed": e.allowed}
@@ -139,6 +152,7 @@ async def delete_everything(turn: Turn) -> Outcome:
     await turn.uow.profiles.delete(telegram_id)
     await turn.uow.invitations.forget(telegram_id)
     await turn.uow.broadcasts.forget_person(telegram_id)
+    await turn.uow.reviews.forget(telegram_id)  # votes stay, without them (personal_data)
     # The audit log stays (bot.storage.personal_data says why); it goes after 180 days.
     turn.deleted = True
     return Outcome([Reply(_(
@@ -202,6 +216,15 @@ def _profile(profile: Profile | None) -> dict[str, Any] | None:
             "windows": [{"weekday": w.weekday, "start": w.start.isoformat("minutes"),
                          "end": w.end.isoformat("minutes")} for w in profile.windows],
             "capacity": profile.capacity, "paused": profile.paused}
+
+
+def _leads(mine: list[Lead], appointed: list[Lead]) -> dict[str, Any] | None:
+    if not mine and not appointed:
+        return None
+    return {"you_lead": [{"language": x.language, "since": _iso(x.appointed_at)}
+                         for x in mine],
+            "you_appointed": [{"language": x.language, "at": _iso(x.appointed_at)}
+                              for x in appointed]}
 
 
 def _invitations(found: list[Invitation], telegram_id: int) -> dict[str, Any] | None:

@@ -19,16 +19,19 @@ class UnknownMunicipality(ValueError):
 
 async def end_role(uow: UnitOfWork, grant: RoleGrant, now: datetime) -> bool:
     """Take a role away. A sleutelpersoon's profile follows their roles: it no longer lists
-    that municipality, and it goes with their last sleutelpersoon role."""
+    that municipality, and it goes with their last sleutelpersoon role (and so does leading
+    a language in the review of translations)."""
     removed = await uow.roles.revoke(grant.telegram_id, grant.role.value, grant.municipality)
     if not removed or grant.role is not Role.SLEUTELPERSOON:
         return removed
     await _hand_back(uow, grant, now)
+    left = frozenset(g.municipality for g in await uow.roles.of(grant.telegram_id)
+                     if g.role is Role.SLEUTELPERSOON)
+    if not left:
+        await uow.reviews.end_leads(grant.telegram_id)
     profile = await uow.profiles.get(grant.telegram_id)
     if profile is None:
         return removed
-    left = frozenset(g.municipality for g in await uow.roles.of(grant.telegram_id)
-                     if g.role is Role.SLEUTELPERSOON)
     if not left:
         await uow.profiles.delete(grant.telegram_id)
     else:

@@ -8,6 +8,7 @@ from bot.domain.person import Begeleiding
 from bot.domain.questions import Conversation, Flow, Step, next_step
 from bot.domain.replies import Outcome, Reply, rows
 from bot.services import language_switch, questions
+from bot.services.profile_questions import language_name
 from bot.services.turn import Turn, button
 
 SCOPE = "s"
@@ -45,7 +46,7 @@ class SettingsService:
             _ = turn.gettext
             return Outcome([Reply(turn.fill(_(
                 "Fine: Wegwijs keeps speaking {language} with you. /language changes it "
-                "any time."), language=languages.by_code(turn.language).native_name))])
+                "any time."), language=language_name(turn.language, turn.language)))])
         if what.startswith(language_switch.SWITCH):
             code = what.removeprefix(language_switch.SWITCH)
             if not questions.accept(turn, Step.LANGUAGE, code, self._knowledge):

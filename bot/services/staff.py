@@ -55,9 +55,17 @@ ROLE_MORE: dict[Role, str] = {
 }
 
 
+# The review of the bot's own translations (issue 12), said after the above.
+ROLE_REVIEW: dict[Role, str] = {
+    Role.COORDINATOR: _("/leads appoints language leads, whose review alone makes a "
+                        "translation of the bot reviewed."),
+    Role.SLEUTELPERSOON: _("/review lets you check the bot's texts in your language."),
+}
+
+
 def role_commands(gettext: Gettext, role: Role) -> str:
     """What a role can do, in the reader's language."""
-    return f"{gettext(ROLE_COMMANDS[role])} {gettext(ROLE_MORE[role])}"
+    return " ".join(gettext(texts[role]) for texts in (ROLE_COMMANDS, ROLE_MORE, ROLE_REVIEW))
 
 
 # How /audit names what was done and why it was refused, in the reader's language.
@@ -89,6 +97,8 @@ ACT_LABELS: dict[audit.Act, str] = {
     audit.Act.EVENT_CANCEL: _("event date cancelled"),
     audit.Act.EVENT_CREATE: _("event created"),
     audit.Act.EVENT_VERSION: _("event translation"),
+    audit.Act.CATALOG_REVIEW: _("review of translations"),
+    audit.Act.LANGUAGE_LEAD: _("language lead"),
 }
 REASON_LABELS: dict[audit.Reason, str] = {
     audit.Reason.NO_ROLE: _("no role for this"),

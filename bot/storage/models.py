@@ -488,3 +488,42 @@ class TranslationCacheRow(Base):
     model: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CatalogReviewVoteRow(Base):
+    """A sleutelpersoon's vote on one catalog text (issue 12, bot.domain.catalog_review):
+    correct, improved (with the better text) or skipped. One per person and entry. /delete
+    empties telegram_id (the vote still counts, for nobody); `wegwijs i18n apply-reviews`
+    sets applied_at when it wrote the entry's accepted text into locales/."""
+
+    __tablename__ = "catalog_review_votes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    entry_key: Mapped[str] = mapped_column(String(16))  # catalog_review.entry_key
+    context: Mapped[str] = mapped_column(Text)
+    msgid: Mapped[str] = mapped_column(Text)
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    verdict: Mapped[str] = mapped_column(String(10))
+    judged: Mapped[str] = mapped_column(Text)  # the text they were shown
+    proposed: Mapped[str | None] = mapped_column(Text)  # an improved vote's text
+    by_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    voted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("language", "entry_key", "telegram_id"),
+                      Index("ix_catalog_review_votes_language_applied_at", "language",
+                            "applied_at"))
+
+
+class CatalogLanguageLeadRow(Base):
+    """A sleutelpersoon a coordinator appointed as the lead of a language: their vote alone
+    makes a catalog text reviewed. Goes when a coordinator ends it, with their last
+    sleutelpersoon role, or with /delete."""
+
+    __tablename__ = "catalog_language_leads"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    appointed_by: Mapped[int | None] = mapped_column(BigInteger)
+    appointed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

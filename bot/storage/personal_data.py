@@ -135,6 +135,21 @@ DECLARATIONS: tuple[Declaration, ...] = (
                 "only as the place to go on from (the outbox rows say who got one)."),
     NotPersonal("translation_cache", "machine translations of texts everyone may see "
                 "(broadcasts, events, catalog entries); a conversation's are never stored."),
+    # A sleutelpersoon's votes on catalog texts (/review, issue 12): the text they judged,
+    # their better text, when. /delete removes their skips and empties telegram_id of the
+    # rest: the texts belong to the project's catalog and may already be in locales/ under
+    # their pseudonym (the name newcomers see; git keeps what was committed). A vote goes
+    # catalog_review.RETENTION (two years) after it was cast.
+    Personal("catalog_review_votes", "telegram_id", PersonKey.TELEGRAM_ID,
+             "translation_reviews", Retention.FIXED_PERIOD,
+             kept_because="after /delete a vote stays without the person (telegram_id "
+                          "emptied): its texts are the project's catalog, not about them, "
+                          "and an accepted text must not lose the votes that accepted it."),
+    # Language leads a coordinator appointed (their vote alone makes a text reviewed): goes
+    # when a coordinator ends it, with their last sleutelpersoon role, or /delete; the
+    # coordinator's /delete empties appointed_by.
+    Personal("catalog_language_leads", "telegram_id", PersonKey.TELEGRAM_ID,
+             "language_leads", Retention.UNTIL_REVOKED, other_columns=("appointed_by",)),
     NotPersonal("seasonal_runs", "which season's reminder of which calendar entry went out, "
                 "and how far through everyone: a people id only as the place to go on from, "
                 "never who received it (the outbox rows say that, and go with the person)."),

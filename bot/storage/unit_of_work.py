@@ -22,6 +22,7 @@ from bot.storage.checkin_repositories import SqlCheckins, SqlSeasons
 from bot.storage.event_repositories import SqlEvents
 from bot.storage.handoff_repositories import SqlHandoffs
 from bot.storage.repositories import SqlConversations, SqlOutbox, SqlPeople, SqlRoles
+from bot.storage.review_repositories import SqlReviews
 from bot.storage.staff_repositories import SqlAudit, SqlInvitations, SqlProfiles
 from bot.storage.translation_repositories import SqlTranslationCache
 
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     broadcasts: SqlBroadcasts
     events: SqlEvents
     translations: SqlTranslationCache
+    reviews: SqlReviews
 
     def __init__(self, factory: async_sessionmaker[AsyncSession],
                  writer: asyncio.Lock | None, after_outbox: Callable[[], None]) -> None:
@@ -73,6 +75,7 @@ class SqlUnitOfWork:
         self.broadcasts = SqlBroadcasts(self._session)
         self.events = SqlEvents(self._session)
         self.translations = SqlTranslationCache(self._session)
+        self.reviews = SqlReviews(self._session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

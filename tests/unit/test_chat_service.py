@@ -390,7 +390,7 @@ async def test_several_messages_in_another_language_ask_once_whether_to_switch(
     assert data_of(third)[-2:] == ["s:open:switch-en", "s:open:switch-keep"]
     question = strip_controls(third.replies[-1].text)
     assert question.startswith("You have written to me in English a few times.")
-    assert "English" in question.split("\n\n")[1]  # then in Arabic, naming English
+    assert "الإنجليزية" in question.split("\n\n")[1]  # then in Arabic, in its words
     # Never asked again about English, whatever they answer.
     kept = await chat.button(arabic, "s:open:switch-keep")
     assert "العربية" in strip_controls(texts(kept))

@@ -18,7 +18,7 @@ from bot.content.catalogs import BabelCatalogs
 from bot.content.knowledge import Knowledge
 from bot.content.schema import Flow
 from bot.content.search import SearchIndex
-from bot.domain import broadcast, checkins, events, handoff, outbox
+from bot.domain import broadcast, catalog_review, checkins, events, handoff, outbox
 from bot.domain.incoming import Caller
 from bot.domain.person import Role
 from bot.services.chat import ChatService
@@ -195,6 +195,16 @@ async def seed(desk: Desk, roles: RolesService, caller: Caller, database: Databa
                                   datetime.now(UTC), None, None)
         # event_subscriptions: the Monday digest of language cafés
         await uow.events.subscribe(person_id, events.Category.LANGUAGE_CAFE, datetime.now(UTC))
+        # catalog_review_votes, catalog_language_leads: a vote on a catalog text, a skip,
+        # and leading Tigrinya (appointed by themselves as a coordinator)
+        for msgid, verdict in (("Hello", catalog_review.Verdict.IMPROVED),
+                               ("Bye", catalog_review.Verdict.SKIPPED)):
+            await uow.reviews.add(catalog_review.Vote(
+                "ti", catalog_review.entry_key("", msgid), "", msgid, caller.telegram_id,
+                verdict, "", datetime.now(UTC),
+                proposed="ሰላም" if verdict is catalog_review.Verdict.IMPROVED else None))
+        await uow.reviews.appoint(catalog_review.Lead(caller.telegram_id, "ti",
+                                                      datetime.now(UTC), caller.telegram_id))
         await uow.commit()
 
 
