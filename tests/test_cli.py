@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from fakes.bot_api import FakeBotAPI
 
 TOKEN = "654321:CLI-secret-token"
@@ -159,3 +160,23 @@ async def test_audit_shows_every_municipality_and_refusals_aimed_at_none(
     await database.dispose()
     code, out, _ = await wegwijs(tmp_path, "audit")
     assert code == 0 and "\t77\t" in out and "refused (forged)" in out
+
+
+def test_translate_status_says_when_machine_translation_is_not_installed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the [translate] extra (as `make test` runs on a clean clone) the bot works as
+    before and `wegwijs translate status` says what to install; nothing is imported."""
+    from typer.testing import CliRunner
+
+    from bot import cli_translate
+    from bot.cli import app
+
+    monkeypatch.setenv("WEGWIJS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli_translate, "extra_installed", lambda: {
+        "argostranslate": False, "ctranslate2": False, "sentencepiece": False})
+    result = CliRunner().invoke(app, ["translate", "status"])
+    assert result.exit_code == 0
+    assert "Machine translation is not installed: the bot works without it." in result.output
+    assert "pip install '.[translate]'" in result.output
+    assert "No models installed" in result.output
+    assert "missing    ar→en ar→nl ar→ti en→ar" in result.output

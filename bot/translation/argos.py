@@ -60,8 +60,10 @@ class ArgosEngine:
 
     name = NAME
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, home: Path | None = None) -> None:
         self._dir = directory
+        # Where argostranslate may write (beside the packages, never among them).
+        self._home = home or directory.parent / "argos-home"
         self._loaded: dict[Model, Any] = {}
         self._models: list[Model] = []
         self._broken: list[Broken] = []
@@ -93,7 +95,7 @@ class ArgosEngine:
 
     def _translation(self, model: Model) -> Any:
         if model not in self._loaded:
-            package, translate = _argos(self._dir.parent / "argos-home")
+            package, translate = _argos(self._home)
             try:
                 pkg = package.Package(model.path)
                 translation = translate.PackageTranslation(
@@ -143,7 +145,7 @@ def install(file: Path, directory: Path) -> Model:
         archive.extractall(incoming)
     try:
         model = _model_of(incoming / folder)
-        ArgosEngine(incoming).translate(model, [PROBE])
+        ArgosEngine(incoming, directory.parent / "argos-home").translate(model, [PROBE])
         final = directory / folder
         for older in ArgosEngine(directory).models():  # one package per pair: the new one
             if (older.source, older.target) == (model.source, model.target):

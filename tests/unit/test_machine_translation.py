@@ -219,3 +219,18 @@ def test_prefill_fills_only_missing_texts_as_machine_drafts(
     assert found[plain].status is Status.MACHINE and found[plain].text == "لم يُحذف شيء"
     assert found[with_name].status is Status.MISSING
     assert found["Please choose one of the buttons."].status is Status.REVIEWED  # untouched
+
+
+def test_a_corrupt_ctranslate2_conversion_is_refused_and_leaves_nothing(tmp_path: Path) -> None:
+    model = build_opus_mt(tmp_path / "opus", "hello")
+    (model / "model.bin").write_bytes(b"\x06\x00\x00\x00damaged")
+    home = ct2_dir(tmp_path / "translation")
+    with pytest.raises(ModelError, match="opus-mt-"):
+        ct2.install(model, home, [("ti", "en")])
+    assert not any(home.iterdir())
+    with pytest.raises(ModelError, match="neither OPUS-MT"):
+        (tmp_path / "plain").mkdir()
+        (tmp_path / "plain" / "model.bin").write_bytes(b"")
+        ct2.install(tmp_path / "plain", home, [("ti", "en")])
+    with pytest.raises(ModelError, match="give --from and --to"):
+        ct2.install(build_opus_mt(tmp_path / "opus2", "hello"), home, [])
