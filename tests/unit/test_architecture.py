@@ -55,3 +55,11 @@ def test_domain_imports_nothing_but_the_standard_library_and_itself(path: Path) 
         assert top not in {"aiogram", "sqlalchemy", "babel", "pydantic", "yaml", "typer",
                            "apscheduler", "argostranslate", "ctranslate2",
                            "sentencepiece", "lingua"}, f"{path.name} imports {module}"
+
+
+def test_no_two_test_modules_share_a_name() -> None:
+    """pytest imports test modules by their basename (rootdir-less "prepend" mode): two of
+    one name break collection, and only when both are collected (CI's translate run)."""
+    tests = BOT.parent / "tests"
+    names = [p.name for p in tests.rglob("test_*.py")]
+    assert sorted(n for n in set(names) if names.count(n) > 1) == []
