@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from bot.domain import languages
-from bot.translation.engines import Broken, Model, ModelError, sentences
+from bot.translation.engines import Broken, Model, ModelError, scan, sentences
 
 log = logging.getLogger(__name__)
 NAME = "argos"
@@ -65,20 +65,7 @@ class ArgosEngine:
         # Where argostranslate may write (beside the packages, never among them).
         self._home = home or directory.parent / "argos-home"
         self._loaded: dict[Model, Any] = {}
-        self._models: list[Model] = []
-        self._broken: list[Broken] = []
-        self._scan()
-
-    def _scan(self) -> None:
-        if not self._dir.is_dir():
-            return
-        for path in sorted(p for p in self._dir.iterdir() if p.is_dir()):
-            if path.name.startswith("."):
-                continue  # an install under way
-            try:
-                self._models.append(_model_of(path))
-            except ModelError as exc:
-                self._broken.append(Broken(path, str(exc)))
+        self._models, self._broken = scan(directory, lambda path: [_model_of(path)])
 
     def models(self) -> list[Model]:
         return list(self._models)

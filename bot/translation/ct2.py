@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain import languages
-from bot.translation.engines import Broken, Model, ModelError, paragraphs, sentences
+from bot.translation.engines import Broken, Model, ModelError, paragraphs, scan, sentences
 
 MANIFEST = "wegwijs-model.json"
 OPUS_MT, NLLB = "opus-mt", "nllb"
@@ -117,17 +117,8 @@ class CTranslate2Engine:
 
     def __init__(self, directory: Path) -> None:
         self._dir = directory
-        self._models: list[Model] = []
-        self._broken: list[Broken] = []
         self._loaded: dict[Path, tuple[Any, Any, Any, _Manifest]] = {}
-        if directory.is_dir():
-            for path in sorted(p for p in directory.iterdir() if p.is_dir()):
-                if path.name.startswith("."):
-                    continue
-                try:
-                    self._models.extend(_models_of(path))
-                except ModelError as exc:
-                    self._broken.append(Broken(path, str(exc)))
+        self._models, self._broken = scan(directory, _models_of)
 
     def models(self) -> list[Model]:
         return list(self._models)

@@ -8,7 +8,7 @@ extra and can still say why nothing is installed.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +48,22 @@ class Engine(Protocol):
 
     def translate(self, model: Model, texts: Sequence[str]) -> list[str]:
         """Translate with one model; raises ModelError when the model cannot run."""
+
+
+def scan(directory: Path, read: Callable[[Path], list[Model]]
+         ) -> tuple[list[Model], list[Broken]]:
+    """The models in each folder of `directory` (one or more per folder), and the folders
+    that cannot be read. A folder starting with "." is an install under way."""
+    models: list[Model] = []
+    broken: list[Broken] = []
+    if directory.is_dir():
+        for path in sorted(p for p in directory.iterdir()
+                           if p.is_dir() and not p.name.startswith(".")):
+            try:
+                models.extend(read(path))
+            except ModelError as exc:
+                broken.append(Broken(path, str(exc)))
+    return models, broken
 
 
 # Where a model ends a sentence: Latin, Arabic (؟ ۔) and Ethiopic (። ፧ ፨) punctuation.
