@@ -129,9 +129,15 @@ class SqlHandoffs:
             result=result.value, closed_at=now, wake_at=None)
 
     async def cancel(self, handoff_id: int, newcomer_id: int, now: datetime) -> bool:
-        return await self._change(
+        cancelled = await self._change(
             handoff_id, HandoffRow.status.in_(_OPEN), HandoffRow.newcomer_id == newcomer_id,
             status=h.Status.CANCELLED.value, closed_at=now, wake_at=None)
+        if cancelled:  # texts kept for whoever would take it: nobody will
+            await self._s.execute(update(RelayRow).where(RelayRow.handoff_id == handoff_id,
+                                                         RelayRow.waiting_text.is_not(None))
+                                  .values(waiting_text=None)
+                                  .execution_options(synchronize_session=False))
+        return cancelled
 
     async def rate(self, handoff_id: int, newcomer_id: int, rating: int) -> bool:
         return await self._change(

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fakes.clock import FixedClock
+from sqlalchemy import text as sql_text
 
 from bot.content import contexts
 from bot.content.catalogs import BabelCatalogs
@@ -589,3 +590,30 @@ async def test_a_question_waiting_for_a_full_sleutelpersoon_is_looked_at_again(
     clock.now += RECHECK
     assert await desk.chat.router.tick(db.uow, clock.now) == 1
     assert f"r:claim:{waiting.id}" in buttons(await rows(db), AMAL.chat_id)
+
+
+async def test_a_waiting_text_is_kept_only_until_it_is_copied_or_the_question_ends(
+        two: tuple[Database, Database]) -> None:
+    """For machine translation a newcomer's text written before anyone took the question is
+    kept with its mapping (issue 12), and goes once copied, or at once when they cancel."""
+    db, _other = two
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    async with db.uow() as uow:
+        person = await uow.people.add(501, 501, now)
+        asked = [await uow.handoffs.add(h.Handoff(
+            id=0, newcomer_id=person.id, language="ar", municipality="leiden",
+            pseudonym=f"A{n}B2", status=h.Status.WAITING, created_at=now)) for n in (1, 2)]
+        for question, message_id in zip(asked, (7, 8), strict=True):
+            await uow.handoffs.relay(h.Relayed(question.id, h.Side.NEWCOMER, 501, message_id),
+                                     h.Media.TEXT, now, text="عندي رسالة")
+        await uow.commit()
+    async with db.uow() as uow:
+        [(relay_id, _relayed, _media, text)] = await uow.handoffs.not_copied(asked[0].id)
+        assert text == "عندي رسالة"
+        await uow.handoffs.copying(relay_id, 900, outbox_id=1)
+        assert await uow.handoffs.cancel(asked[1].id, person.id, now)
+        await uow.commit()
+    async with db.engine.connect() as connection:
+        kept = (await connection.execute(sql_text(
+            "SELECT count(*) FROM relay_messages WHERE waiting_text IS NOT NULL"))).scalar()
+    assert kept == 0
