@@ -9,9 +9,9 @@ language. When translation fails, the original goes with a word that it did.
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 
 from bot.domain import outbox
+from bot.domain.replies import escape
 from bot.services.handoff_routing import Reader
 from bot.services.ports import Catalogs, MachineTranslation
 from bot.services.profile_questions import language_name
@@ -42,13 +42,13 @@ class RelayTranslation:
         wanted = copy.translate
         reader = Reader(self._catalogs, wanted.target)
         done = await self._translation.translate([wanted.text], wanted.source, wanted.target)
-        original = escape(wanted.text, quote=False)
+        original = escape(wanted.text)
         if done is None:
-            text = f"{original}\n\n<i>{escape(reader.gettext(FAILED), quote=False)}</i>"
+            text = f"{original}\n\n<i>{reader.gettext(FAILED)}</i>"
         else:
             marker = reader.fill(reader.gettext(MARKER),
                                  language=language_name(wanted.source, reader.language))
-            text = f"{original}\n\n<i>{marker}</i>\n{escape(done[0].text, quote=False)}"
+            text = f"{original}\n\n<i>{marker}</i>\n{escape(done[0].text)}"
         return reader.readable(outbox.Message(text, reply_to=copy.reply_to))
 
     async def _with_draft(self, message: outbox.Message,
@@ -65,6 +65,6 @@ class RelayTranslation:
         reader = Reader(self._catalogs, wanted.reader or wanted.target)
         marker = reader.fill(reader.gettext(DRAFT),
                              language=language_name(wanted.target, reader.language))
-        draft = escape(done[0].text, quote=False)
+        draft = escape(done[0].text)
         # <pre>: Telegram copies it with one tap; the sleutelpersoon sends it back corrected.
         return replace(bare, text=f"{message.text}\n\n<i>{marker}</i>\n<pre>{draft}</pre>")
