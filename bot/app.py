@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.content.catalogs import BabelCatalogs
@@ -77,17 +77,16 @@ class App:
             warming.cancel()
             # Awaited, so a unit of work they had open is closed before the database is:
             # an aiosqlite connection left open keeps its thread, and the process, alive.
-            for started in (planning, reading):
-                with suppress(asyncio.CancelledError):
-                    await started
+            # gather, not `suppress(CancelledError)`: that would also swallow a cancel of
+            # this task itself, and a shutdown that is itself cancelled must still end.
+            await asyncio.gather(planning, reading, return_exceptions=True)
             self.event_sources.close()
             if self.translation is not None:
                 self.translation.close()
             scheduler.shutdown(wait=False)
             stop_listening()
             task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            await asyncio.gather(task, return_exceptions=True)
 
 
     async def _plan_missing(self) -> None:

@@ -11,6 +11,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.storage import sqlite_connection
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -25,6 +27,12 @@ def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _connect(dialect, _record, cargs, cparams):  # type: ignore[no-untyped-def]
+            # aiosqlite's own connection can hang a shutdown (bot.storage.sqlite_connection).
+            return dialect.loaded_dbapi.connect(
+                *cargs, async_creator_fn=sqlite_connection.connect, **cparams)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
