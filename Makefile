@@ -23,12 +23,12 @@ run: $(STAMP)
 		$(BIN)/wegwijs chat $(ARGS); \
 	fi
 
-## Lint, type-check, content check and every test.
+## Lint, type-check, content check and every test (in parallel: one process per core, at most 4).
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
 	$(BIN)/wegwijs content check
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4
 
 ## The machine translation tests, with the [translate] extra (Argos Translate, CTranslate2):
 ## the tests build tiny models themselves; nothing is downloaded but the packages.

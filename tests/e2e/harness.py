@@ -58,7 +58,7 @@ class RunningBot:
 
     async def stop(self) -> None:
         assert self.runner is not None and self._task is not None
-        await self.runner.stop()
+        await asyncio.wait_for(self.runner.stop(), 15)
         await asyncio.wait_for(self._task, 15)
         self._task = None
 
