@@ -6,4 +6,4 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-pytest_plugins = ["watchdog"]  # a hung test prints its stacks and ends the run
+pytest_plugins = ["watchdog"]  # a hung test prints its stacks and fails (tests/watchdog.py)

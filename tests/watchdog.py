@@ -1,11 +1,11 @@
-"""A test that hangs ends the run with what it was waiting for.
+"""A test that hangs fails with what it was waiting for, instead of holding the run.
 
 Without this, a hung test shows as CI's time limit and a row of dots. After
-WEGWIJS_TEST_TIMEOUT seconds (default 300, far above the slowest test) the watchdog
-prints the stack of every thread and every asyncio task, then ends the process with exit
-code 3: under pytest-xdist (`make test`) that test fails as a crashed worker and the run
-goes on; in a single process the run ends. It is no timing limit (those are flaky): 300 s
-is ten times the slowest test, so only a hang reaches it.
+WEGWIJS_TEST_TIMEOUT seconds (default 300) the watchdog prints the stack of every thread
+and every asyncio task, then ends the process with exit code 3: under pytest-xdist
+(`make test`) that test fails as a crashed worker and the run goes on; in a single process
+the run ends. It is no timing limit (those are flaky): 300 s is ten times the slowest test,
+so only a hang reaches it.
 """
 
 from __future__ import annotations
