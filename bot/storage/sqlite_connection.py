@@ -25,11 +25,9 @@ ITER_CHUNK_SIZE = 64  # aiosqlite.connect's default
 
 class StopOnceConnection(aiosqlite.Connection):
     _first_stop: asyncio.Future[Any] | None = None
-    _stopped = False
 
     def stop(self) -> asyncio.Future[Any] | None:
-        if not self._stopped:
-            self._stopped = True
+        if self._running:  # aiosqlite's own flag: stop() is its only writer
             self._first_stop = super().stop()
             return self._first_stop
         first = self._first_stop
